@@ -1,0 +1,47 @@
+"""The root API at /api/v1/: mounts each app's router, one auth, one error shape."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import URLPattern, URLResolver
+from ninja import NinjaAPI
+
+from peerbridge.api.errors import install_error_handlers
+from peerbridge.api.security import BrowserSession, PersonalAccessToken
+from peerbridge.core.access import PUBLIC
+from peerbridge.organisations.api import router as organisations_router
+from peerbridge.people.api import router as people_router
+
+
+def _public_docs(view: Any) -> Any:
+    view.access_policy = PUBLIC
+    return view
+
+
+api = NinjaAPI(
+    title="PeerBridge API",
+    version="1",
+    urls_namespace="api",
+    auth=[PersonalAccessToken(), BrowserSession()],
+    docs_url=None,
+    docs_decorator=_public_docs,
+    description=(
+        "Authenticate with a personal access token (`Authorization: Bearer pb_...`), created "
+        "on your account page. Errors share one shape: "
+        '`{"error": {"code", "message", "fields"}}`. Lists are paginated with '
+        "`?page=&page_size=`."
+    ),
+)
+install_error_handlers(api)
+api.add_router("", organisations_router)
+api.add_router("", people_router)
+
+
+def _routes() -> list[URLPattern | URLResolver]:
+    patterns, _app, _namespace = api.urls
+    # ninja's root view only lists the docs; it serves nothing the schema does not.
+    return [p for p in patterns if getattr(p, "name", None) != "api-root"]
+
+
+api_urls = (_routes(), "api", "api")

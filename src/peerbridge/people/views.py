@@ -1,0 +1,92 @@
+"""Pages to give people roles in a programme or site, and to end them."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from peerbridge.core.access import acting_user, view_policy
+from peerbridge.core.forms import show_service_errors
+from peerbridge.organisations import policies
+from peerbridge.organisations.models import Programme, Site
+from peerbridge.organisations.selectors import access_programme, access_site
+from peerbridge.organisations.services import role_end
+from peerbridge.people import selectors, services
+from peerbridge.people.forms import EndMembershipForm, MembershipForm
+
+
+def _grant(
+    request: HttpRequest, *, site: Site | None, programme: Programme | None, back: str
+) -> HttpResponse:
+    user = acting_user(request)
+    roles = selectors.grantable_roles(user=request.user, site=site, programme=programme)
+    if not roles:
+        raise PermissionDenied
+    form = MembershipForm(request.POST or None, roles=roles)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.membership_grant(
+                granted_by=user,
+                site=site,
+                programme=programme,
+                site_url=request.build_absolute_uri("/"),
+                **form.cleaned_data,
+            )
+        except ValidationError as error:
+            show_service_errors(form, error)
+        else:
+            messages.success(request, _("Role given."))
+            return redirect(back)
+    return render(
+        request,
+        "people/membership_form.html",
+        {"form": form, "scope": programme or site, "back": back},
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+@view_policy(policies.MEMBERSHIP_MANAGE)
+def programme_membership_add(request: HttpRequest, programme_id: int) -> HttpResponse:
+    programme = access_programme(
+        user=request.user, programme_id=programme_id, policy=policies.MEMBERSHIP_MANAGE
+    )
+    back = reverse("organisations:programme_staff", args=[programme.pk])
+    return _grant(request, site=None, programme=programme, back=back)
+
+
+@view_policy(policies.MEMBERSHIP_MANAGE)
+def site_membership_add(request: HttpRequest, site_id: int) -> HttpResponse:
+    site = access_site(user=request.user, site_id=site_id, policy=policies.MEMBERSHIP_MANAGE)
+    return _grant(
+        request,
+        site=site,
+        programme=None,
+        back=reverse("organisations:site_detail", args=[site.pk]),
+    )
+
+
+@view_policy(policies.MEMBERSHIP_MANAGE)
+def membership_end(request: HttpRequest, assignment_id: int) -> HttpResponse:
+    user = acting_user(request)
+    assignment = selectors.access_membership(user=request.user, assignment_id=assignment_id)
+    form = EndMembershipForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            role_end(assignment=assignment, ended_by=user, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            show_service_errors(form, error)
+        else:
+            messages.success(request, _("Role ended. The history keeps it."))
+            if assignment.programme_id:
+                return redirect("organisations:programme_staff", assignment.programme_id)
+            return redirect("organisations:site_detail", assignment.site_id)
+    return render(
+        request,
+        "people/membership_end.html",
+        {"form": form, "assignment": assignment},
+        status=422 if request.method == "POST" else 200,
+    )

@@ -1,0 +1,49 @@
+"""The navigation each role sees: only links its roles can open."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from peerbridge.organisations import policies
+from peerbridge.organisations.selectors import AnyUser, active_assignments, user_roles
+
+
+@dataclass(frozen=True)
+class NavLink:
+    label: str | Promise
+    url: str
+    key: str
+
+
+def links_for(user: AnyUser) -> list[NavLink]:
+    if not user.is_authenticated:
+        return []
+    roles = user_roles(user)
+    links = [NavLink(_("Home"), reverse("web:home"), "home")]
+    if roles & policies.PROGRAMME_VIEW.roles:
+        links.append(
+            NavLink(_("Programmes"), reverse("organisations:programme_list"), "programmes")
+        )
+    organisation_ids = sorted(
+        {
+            a.organisation_id
+            for a in active_assignments(user)
+            if a.role in policies.ORGANISATION_VIEW.roles
+        }
+    )
+    if organisation_ids:
+        links.append(
+            NavLink(
+                _("Organisation"),
+                reverse("organisations:organisation_detail", args=[organisation_ids[0]]),
+                "organisation",
+            )
+        )
+    if roles & policies.AUDIT_VIEW.roles:
+        links.append(NavLink(_("Audit log"), reverse("web:audit_log"), "audit"))
+    links.append(NavLink(_("My account"), reverse("web:account"), "account"))
+    return links

@@ -1,0 +1,19 @@
+"""Test settings: the production settings module with test-only environment defaults.
+
+DATABASE_URL is left to the caller, so `make test` runs the same suite on SQLite and on
+a throwaway PostgreSQL cluster.
+"""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-secret-key-" + "x" * 60)
+os.environ.setdefault("FIELD_ENCRYPTION_KEYS", "dGVzdC1maWVsZC1lbmNyeXB0aW9uLWtleS0zMi1ieXQ=")
+os.environ.setdefault("SECURE_TRANSPORT", "false")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+os.environ.setdefault("TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")
+
+from peerbridge.settings import *  # noqa: E402, F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only
+STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
