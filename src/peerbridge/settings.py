@@ -251,6 +251,7 @@ LOGGING = {
     "loggers": {
         # Django logs the full request on 4xx; the path is enough and never holds names.
         "django.request": {"level": "ERROR"},
+        "axes": {"level": "WARNING"},
     },
 }
 

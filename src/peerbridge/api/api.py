@@ -40,8 +40,11 @@ api.add_router("", people_router)
 
 def _routes() -> list[URLPattern | URLResolver]:
     patterns, _app, _namespace = api.urls
-    # ninja's root view only lists the docs; it serves nothing the schema does not.
-    return [p for p in patterns if getattr(p, "name", None) != "api-root"]
+    for pattern in patterns:
+        # ninja's root view answers 404; it exists so the schema knows the API's prefix.
+        if getattr(pattern, "name", None) == "api-root":
+            _public_docs(pattern.callback)
+    return list(patterns)
 
 
 api_urls = (_routes(), "api", "api")

@@ -148,12 +148,17 @@ def _walk(
 
 def all_routes(urlconf: str | None = None) -> list[Route]:
     routes: list[Route] = []
+    seen_path_views: set[int] = set()
     for pattern, name, entry in _walk(get_resolver(urlconf).url_patterns, "", ""):
         path_view = _ninja_path_view(entry.callback)
         if path_view is None:
             policy = getattr(entry.callback, "access_policy", None)
             routes.append(Route(pattern, name, ("*",), policy, entry.callback))
             continue
+        # ninja registers one URL pattern per operation name, all serving one PathView.
+        if id(path_view) in seen_path_views:
+            continue
+        seen_path_views.add(id(path_view))
         for operation in path_view.operations:
             policy = getattr(operation.view_func, "access_policy", None)
             routes.append(

@@ -1,7 +1,5 @@
 """API for organisations, sites and programmes."""
 
-from __future__ import annotations
-
 from datetime import datetime
 
 from django.http import HttpRequest

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_safe
 
 from peerbridge.core.access import acting_user, view_policy
 from peerbridge.core.forms import show_service_errors
@@ -16,6 +17,7 @@ from peerbridge.organisations.models import Programme
 
 
 @view_policy(policies.PROGRAMME_VIEW)
+@require_safe
 def programme_list(request: HttpRequest) -> HttpResponse:
     programmes = selectors.programmes_in_scope(
         user=request.user, policy=policies.PROGRAMME_VIEW
@@ -39,6 +41,7 @@ def programme_list(request: HttpRequest) -> HttpResponse:
 
 
 @view_policy(policies.PROGRAMME_VIEW)
+@require_safe
 def programme_detail(request: HttpRequest, programme_id: int) -> HttpResponse:
     programme = selectors.access_programme(
         user=request.user, programme_id=programme_id, policy=policies.PROGRAMME_VIEW
@@ -63,9 +66,12 @@ def programme_detail(request: HttpRequest, programme_id: int) -> HttpResponse:
 
 
 @view_policy(policies.PROGRAMME_CREATE)
+@require_http_methods(["GET", "POST"])
 def programme_create(request: HttpRequest) -> HttpResponse:
     sites = selectors.sites_in_scope(user=request.user, policy=policies.PROGRAMME_CREATE)
-    form = ProgrammeForm(request.POST or None, sites=sites)
+    if not sites.exists():
+        raise PermissionDenied
+    form = ProgrammeForm(request.POST if request.method == "POST" else None, sites=sites)
     if request.method == "POST" and form.is_valid():
         fields = dict(form.cleaned_data)
         site = fields.pop("site")
@@ -88,11 +94,15 @@ def programme_create(request: HttpRequest) -> HttpResponse:
 
 
 @view_policy(policies.PROGRAMME_EDIT)
+@require_http_methods(["GET", "POST"])
 def programme_edit(request: HttpRequest, programme_id: int) -> HttpResponse:
     programme = selectors.access_programme(
         user=request.user, programme_id=programme_id, policy=policies.PROGRAMME_EDIT
     )
-    form = ProgrammeForm(request.POST or None, initial=ProgrammeForm.initial_for(programme))
+    form = ProgrammeForm(
+        request.POST if request.method == "POST" else None,
+        initial=ProgrammeForm.initial_for(programme),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.programme_update(
@@ -114,6 +124,7 @@ def programme_edit(request: HttpRequest, programme_id: int) -> HttpResponse:
 
 
 @view_policy(policies.STAFF_VIEW)
+@require_safe
 def programme_staff(request: HttpRequest, programme_id: int) -> HttpResponse:
     programme = selectors.access_programme(
         user=request.user, programme_id=programme_id, policy=policies.STAFF_VIEW
@@ -133,6 +144,7 @@ def programme_staff(request: HttpRequest, programme_id: int) -> HttpResponse:
 
 
 @view_policy(policies.ORGANISATION_VIEW)
+@require_safe
 def organisation_detail(request: HttpRequest, organisation_id: int) -> HttpResponse:
     organisation = selectors.access_organisation(
         user=request.user, organisation_id=organisation_id, policy=policies.ORGANISATION_VIEW
@@ -148,12 +160,13 @@ def organisation_detail(request: HttpRequest, organisation_id: int) -> HttpRespo
 
 
 @view_policy(policies.ORGANISATION_EDIT)
+@require_http_methods(["GET", "POST"])
 def organisation_edit(request: HttpRequest, organisation_id: int) -> HttpResponse:
     organisation = selectors.access_organisation(
         user=request.user, organisation_id=organisation_id, policy=policies.ORGANISATION_EDIT
     )
     initial = {"name": organisation.name, "slug": organisation.slug}
-    form = OrganisationForm(request.POST or None, initial=initial)
+    form = OrganisationForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.organisation_update(
@@ -174,6 +187,7 @@ def organisation_edit(request: HttpRequest, organisation_id: int) -> HttpRespons
 
 
 @view_policy(policies.SITE_VIEW)
+@require_safe
 def site_detail(request: HttpRequest, site_id: int) -> HttpResponse:
     site = selectors.access_site(user=request.user, site_id=site_id, policy=policies.SITE_VIEW)
     programmes = selectors.programmes_in_scope(
@@ -194,10 +208,11 @@ def site_detail(request: HttpRequest, site_id: int) -> HttpResponse:
 
 
 @view_policy(policies.SITE_EDIT)
+@require_http_methods(["GET", "POST"])
 def site_edit(request: HttpRequest, site_id: int) -> HttpResponse:
     site = selectors.access_site(user=request.user, site_id=site_id, policy=policies.SITE_EDIT)
     initial = {"name": site.name, "code": site.code, "level": site.level}
-    form = SiteForm(request.POST or None, initial=initial)
+    form = SiteForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.site_update(site=site, updated_by=acting_user(request), **form.cleaned_data)
@@ -216,9 +231,10 @@ def site_edit(request: HttpRequest, site_id: int) -> HttpResponse:
 
 
 @view_policy(policies.SITE_EDIT)
+@require_http_methods(["GET", "POST"])
 def site_create(request: HttpRequest, site_id: int) -> HttpResponse:
     parent = selectors.access_site(user=request.user, site_id=site_id, policy=policies.SITE_EDIT)
-    form = SiteForm(request.POST or None)
+    form = SiteForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             site = services.site_create(

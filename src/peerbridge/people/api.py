@@ -1,7 +1,5 @@
 """API for programme staff and role memberships."""
 
-from __future__ import annotations
-
 from datetime import datetime
 
 from django.core.exceptions import ValidationError

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
 from peerbridge.core.access import acting_user, view_policy
 from peerbridge.core.forms import show_service_errors
@@ -26,7 +27,7 @@ def _grant(
     roles = selectors.grantable_roles(user=request.user, site=site, programme=programme)
     if not roles:
         raise PermissionDenied
-    form = MembershipForm(request.POST or None, roles=roles)
+    form = MembershipForm(request.POST if request.method == "POST" else None, roles=roles)
     if request.method == "POST" and form.is_valid():
         try:
             services.membership_grant(
@@ -50,6 +51,7 @@ def _grant(
 
 
 @view_policy(policies.MEMBERSHIP_MANAGE)
+@require_http_methods(["GET", "POST"])
 def programme_membership_add(request: HttpRequest, programme_id: int) -> HttpResponse:
     programme = access_programme(
         user=request.user, programme_id=programme_id, policy=policies.MEMBERSHIP_MANAGE
@@ -59,6 +61,7 @@ def programme_membership_add(request: HttpRequest, programme_id: int) -> HttpRes
 
 
 @view_policy(policies.MEMBERSHIP_MANAGE)
+@require_http_methods(["GET", "POST"])
 def site_membership_add(request: HttpRequest, site_id: int) -> HttpResponse:
     site = access_site(user=request.user, site_id=site_id, policy=policies.MEMBERSHIP_MANAGE)
     return _grant(
@@ -70,10 +73,11 @@ def site_membership_add(request: HttpRequest, site_id: int) -> HttpResponse:
 
 
 @view_policy(policies.MEMBERSHIP_MANAGE)
+@require_http_methods(["GET", "POST"])
 def membership_end(request: HttpRequest, assignment_id: int) -> HttpResponse:
     user = acting_user(request)
     assignment = selectors.access_membership(user=request.user, assignment_id=assignment_id)
-    form = EndMembershipForm(request.POST or None)
+    form = EndMembershipForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             role_end(assignment=assignment, ended_by=user, reason=form.cleaned_data["reason"])

@@ -15,7 +15,12 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 from django_otp import login as otp_login
 from django_otp import match_token, user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -34,6 +39,7 @@ from peerbridge.web.forms import ApiTokenForm, AuditSearchForm, OneTimeCodeForm
 
 
 @view_policy(SIGNED_IN)
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     user = acting_user(request)
     assignments = active_assignments(user)
@@ -60,6 +66,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @view_policy(SIGNED_IN)
+@require_safe
 def account(request: HttpRequest) -> HttpResponse:
     user = acting_user(request)
     return render(
@@ -121,6 +128,7 @@ def _totp_qr_svg(device: TOTPDevice) -> str:
 
 
 @view_policy(SIGNED_IN)
+@require_http_methods(["GET", "POST"])
 def two_factor_setup(request: HttpRequest) -> HttpResponse:
     user = acting_user(request)
     if user_has_device(user, confirmed=True) and not user.is_verified():  # type: ignore[attr-defined]
@@ -128,7 +136,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     device, _created = TOTPDevice.objects.get_or_create(
         user=user, confirmed=False, defaults={"name": "authenticator"}
     )
-    form = OneTimeCodeForm(request.POST or None)
+    form = OneTimeCodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["code"]):
             device.confirmed = True
@@ -154,11 +162,12 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
 
 
 @view_policy(SIGNED_IN)
+@require_http_methods(["GET", "POST"])
 def two_factor_verify(request: HttpRequest) -> HttpResponse:
     user = acting_user(request)
     if not user_has_device(user, confirmed=True):
         return redirect("web:two_factor_setup")
-    form = OneTimeCodeForm(request.POST or None)
+    form = OneTimeCodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         device = match_token(user, form.cleaned_data["code"])
         if device is not None:
@@ -174,6 +183,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
 
 
 @view_policy(policies.AUDIT_VIEW)
+@require_safe
 def audit_log(request: HttpRequest) -> HttpResponse:
     form = AuditSearchForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
