@@ -4,6 +4,7 @@ from datetime import datetime
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
+from ninja.responses import Status
 from ninja.pagination import paginate
 
 from peerbridge.api.pagination import Pages
@@ -177,7 +178,7 @@ def list_sites(request: HttpRequest, filters: Query[SiteFilters]) -> object:
 
 @router.post("/sites", response={201: SiteOut})
 @api_policy(policies.SITE_EDIT)
-def create_site(request: HttpRequest, payload: SiteIn) -> tuple[int, Site]:
+def create_site(request: HttpRequest, payload: SiteIn) -> Status[Site]:
     parent = selectors.access_site(
         user=request.user, site_id=payload.parent_id, policy=policies.SITE_EDIT
     )
@@ -189,7 +190,7 @@ def create_site(request: HttpRequest, payload: SiteIn) -> tuple[int, Site]:
         level=payload.level.value,
         created_by=acting_user(request),
     )
-    return 201, site
+    return Status(201, site)
 
 
 @router.get("/sites/{site_id}", response=SiteOut)
@@ -221,12 +222,14 @@ def list_programmes(request: HttpRequest, filters: Query[ProgrammeFilters]) -> o
 
 @router.post("/programmes", response={201: ProgrammeOut})
 @api_policy(policies.PROGRAMME_CREATE)
-def create_programme(request: HttpRequest, payload: ProgrammeIn) -> tuple[int, Programme]:
+def create_programme(request: HttpRequest, payload: ProgrammeIn) -> Status[Programme]:
     site = selectors.access_site(
         user=request.user, site_id=payload.site_id, policy=policies.PROGRAMME_CREATE
     )
     values = _plain(payload.model_dump(exclude={"site_id"}))
-    return 201, services.programme_create(site=site, created_by=acting_user(request), **values)
+    return Status(
+        201, services.programme_create(site=site, created_by=acting_user(request), **values)
+    )
 
 
 @router.get("/programmes/{programme_id}", response=ProgrammeOut)

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
+from ninja.responses import Status
 
 from peerbridge.core.access import acting_user, api_policy
 from peerbridge.organisations import policies
@@ -73,7 +74,7 @@ def list_programme_memberships(request: HttpRequest, programme_id: int) -> list[
 
 @router.post("/memberships", response={201: MembershipOut})
 @api_policy(policies.MEMBERSHIP_MANAGE)
-def grant_membership(request: HttpRequest, payload: MembershipIn) -> tuple[int, RoleAssignment]:
+def grant_membership(request: HttpRequest, payload: MembershipIn) -> Status[RoleAssignment]:
     if (payload.site_id is None) == (payload.programme_id is None):
         raise ValidationError({"site_id": _("Give either site_id or programme_id.")})
     site = programme = None
@@ -101,7 +102,7 @@ def grant_membership(request: HttpRequest, payload: MembershipIn) -> tuple[int, 
         programme=programme,
         site_url=request.build_absolute_uri("/"),
     )
-    return 201, assignment
+    return Status(201, assignment)
 
 
 @router.post("/memberships/{membership_id}/end", response=MembershipOut)
