@@ -4,8 +4,8 @@ from datetime import datetime
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
-from ninja.responses import Status
 from ninja.pagination import paginate
+from ninja.responses import Status
 
 from peerbridge.api.pagination import Pages
 from peerbridge.core.access import acting_user, api_policy

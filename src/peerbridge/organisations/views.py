@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from peerbridge.core.access import acting_user, view_policy
+from peerbridge.core.access import Policy, acting_user, view_policy
 from peerbridge.core.forms import show_service_errors
 from peerbridge.organisations import policies, selectors, services
 from peerbridge.organisations.forms import OrganisationForm, ProgrammeForm, SiteForm
@@ -46,21 +46,18 @@ def programme_detail(request: HttpRequest, programme_id: int) -> HttpResponse:
     programme = selectors.access_programme(
         user=request.user, programme_id=programme_id, policy=policies.PROGRAMME_VIEW
     )
-    roles = selectors.user_roles(request.user)
+
+    def reaches(policy: Policy) -> bool:
+        in_scope = selectors.programmes_in_scope(user=request.user, policy=policy)
+        return in_scope.filter(pk=programme.pk).exists()
+
     return render(
         request,
         "organisations/programme_detail.html",
         {
             "programme": programme,
-            "can_edit": bool(roles & policies.PROGRAMME_EDIT.roles)
-            and selectors.programmes_in_scope(user=request.user, policy=policies.PROGRAMME_EDIT)
-            .filter(pk=programme.pk)
-            .exists(),
-            "can_see_staff": selectors.programmes_in_scope(
-                user=request.user, policy=policies.STAFF_VIEW
-            )
-            .filter(pk=programme.pk)
-            .exists(),
+            "can_edit": reaches(policies.PROGRAMME_EDIT),
+            "can_see_staff": reaches(policies.STAFF_VIEW),
         },
     )
 
