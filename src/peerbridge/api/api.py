@@ -8,6 +8,7 @@ from django.urls import URLPattern, URLResolver
 from ninja import NinjaAPI
 
 from peerbridge.api.errors import install_error_handlers
+from peerbridge.api.parsers import JsonWithoutNul
 from peerbridge.api.security import BrowserSession, PersonalAccessToken
 from peerbridge.core.access import PUBLIC
 from peerbridge.organisations.api import router as organisations_router
@@ -26,6 +27,7 @@ api = NinjaAPI(
     auth=[PersonalAccessToken(), BrowserSession()],
     docs_url=None,
     docs_decorator=_public_docs,
+    parser=JsonWithoutNul(),
     description=(
         "Authenticate with a personal access token (`Authorization: Bearer pb_...`), created "
         "on your account page. Errors share one shape: "
