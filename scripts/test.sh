@@ -23,7 +23,9 @@ echo "== Type check (mypy --strict) =="
 "$BIN/mypy" src
 
 echo "== Test suite on SQLite =="
-DATABASE_URL="sqlite:///$(mktemp -d)/peerbridge-test.sqlite3" "$BIN/pytest" "$@"
+sqlite_url="sqlite:///$(mktemp -d)/peerbridge-test.sqlite3"
+echo "database: ${sqlite_url} (tests run in an in-memory SQLite copy)"
+DATABASE_URL="$sqlite_url" "$BIN/pytest" "$@"
 
 echo "== Test suite on PostgreSQL 15 (throwaway cluster) =="
 eval "$(scripts/postgres.sh start)"
