@@ -68,6 +68,21 @@ def world(db: None) -> World:
     )
 
 
+def programme_payload(*, site_id: int, code: str, name: str = "Valid") -> dict[str, object]:
+    """A valid body for POST /api/v1/programmes."""
+    return {
+        "site_id": site_id,
+        "code": code,
+        "name": name,
+        "condition_area": "hiv",
+        "audience": "patients",
+        "formats": ["group"],
+        "modalities": ["video"],
+        "contact_cadence_days": 7,
+        "peer_pay": "paid",
+    }
+
+
 @pytest.fixture
 def coordinator(db: None) -> User:
     user = persona_user("coordinator")

@@ -20,7 +20,7 @@ from peerbridge.core.access import all_routes, undeclared_routes
 from peerbridge.core.checks import check_every_route_declares_a_policy
 from peerbridge.core.tokens import token_issue
 from peerbridge.organisations.models import Organisation, RoleAssignment
-from tests.conftest import PERSONAS, client_for, persona_user
+from tests.conftest import PERSONAS, client_for, persona_user, programme_payload
 
 
 def expect(default: int, **cells: int) -> dict[str, int]:
@@ -234,17 +234,9 @@ def _body(pattern: str, method: str, world: Any, persona: str) -> dict[str, Any]
     if pattern == "api/v1/sites":
         return {"parent_id": world.riverside.pk, "name": "Matrix", "code": "m", "level": "local"}
     if pattern == "api/v1/programmes":
-        return {
-            "site_id": world.riverside.pk,
-            "code": f"matrix-{persona}",
-            "name": "Matrix",
-            "condition_area": "hiv",
-            "audience": "patients",
-            "formats": ["group"],
-            "modalities": ["video"],
-            "contact_cadence_days": 7,
-            "peer_pay": "paid",
-        }
+        return programme_payload(
+            site_id=world.riverside.pk, code=f"matrix-{persona}", name="Matrix"
+        )
     if pattern == "api/v1/memberships":
         return {
             "email": f"new-{persona}@example.org",

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from peerbridge.core.models import ApiToken
 from peerbridge.organisations.models import Programme, RoleAssignment, Site
-from tests.conftest import World, client_for
+from tests.conftest import World, client_for, programme_payload
 
 MALFORMED_VALUES: list[Any] = [
     None,
@@ -35,17 +35,7 @@ MALFORMED_VALUES: list[Any] = [
 
 def _api_endpoints(world: World) -> list[tuple[str, str, str, dict[str, Any]]]:
     """(persona allowed to write, method, url, a valid body) for every API write."""
-    valid_programme = {
-        "site_id": world.riverside.pk,
-        "code": "valid-code",
-        "name": "Valid",
-        "condition_area": "hiv",
-        "audience": "patients",
-        "formats": ["group"],
-        "modalities": ["video"],
-        "contact_cadence_days": 7,
-        "peer_pay": "paid",
-    }
+    valid_programme = programme_payload(site_id=world.riverside.pk, code="valid-code")
     a = world.programme_a.pk
     ending = RoleAssignment.objects.filter(programme=world.programme_a).first()
     assert ending is not None
@@ -131,17 +121,7 @@ def test_a_duplicate_programme_code_is_a_field_error_not_a_crash(world: World) -
     response = client_for("admin").post(
         "/api/v1/programmes",
         data=json.dumps(
-            {
-                "site_id": world.riverside.pk,
-                "code": world.programme_a.code,
-                "name": "Dup",
-                "condition_area": "hiv",
-                "audience": "patients",
-                "formats": ["group"],
-                "modalities": ["video"],
-                "contact_cadence_days": 7,
-                "peer_pay": "paid",
-            }
+            programme_payload(site_id=world.riverside.pk, code=world.programme_a.code, name="Dup")
         ),
         content_type="application/json",
     )

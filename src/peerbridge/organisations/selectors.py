@@ -193,12 +193,18 @@ def programme_staff(*, user: AnyUser, programme: Programme) -> list[RoleAssignme
     return rows
 
 
-def programme_role_history(*, user: AnyUser, programme: Programme) -> list[RoleAssignment]:
-    """Every role ever held in the programme itself, newest first (ended ones included)."""
+def programme_role_history(
+    *, user: AnyUser, programme: Programme, ended_only: bool = False
+) -> list[RoleAssignment]:
+    """Roles held in the programme itself, newest first: all of them, or only those
+    that have ended (the staff page shows current staff separately)."""
+    history = RoleAssignment.objects.filter(programme=programme)
+    if ended_only:
+        history = history.exclude(_active_q())
     rows = list(
-        RoleAssignment.objects.filter(programme=programme)
-        .select_related("user__person", "granted_by", "ended_by")
-        .order_by("-started_at", "-id")
+        history.select_related("user__person", "granted_by", "ended_by").order_by(
+            "-started_at", "-id"
+        )
     )
     audit_many(
         actor=user,

@@ -127,11 +127,9 @@ def programme_staff(request: HttpRequest, programme_id: int) -> HttpResponse:
         user=request.user, programme_id=programme_id, policy=policies.STAFF_VIEW
     )
     staff = selectors.programme_staff(user=request.user, programme=programme)
-    history = [
-        row
-        for row in selectors.programme_role_history(user=request.user, programme=programme)
-        if not row.is_active
-    ]
+    history = selectors.programme_role_history(
+        user=request.user, programme=programme, ended_only=True
+    )
     can_manage = selectors.may_grant(user=request.user, role="peer_supporter", programme=programme)
     return render(
         request,

@@ -28,7 +28,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from peerbridge.core.access import PUBLIC, SIGNED_IN, acting_user, view_policy
 from peerbridge.core.forms import show_service_errors
-from peerbridge.core.models import ApiToken
+from peerbridge.core.models import ApiToken, User
 from peerbridge.core.tokens import token_issue, token_revoke
 from peerbridge.organisations import policies
 from peerbridge.organisations.models import Programme
@@ -65,20 +65,20 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "web/home.html", context)
 
 
+def _account_context(user: User, token_form: ApiTokenForm) -> dict[str, object]:
+    return {
+        "tokens": ApiToken.objects.filter(user=user).order_by("-created_at"),
+        "token_form": token_form,
+        "has_second_factor": user_has_device(user, confirmed=True),
+        "assignments": active_assignments(user),
+    }
+
+
 @view_policy(SIGNED_IN)
 @require_safe
 def account(request: HttpRequest) -> HttpResponse:
     user = acting_user(request)
-    return render(
-        request,
-        "web/account.html",
-        {
-            "tokens": ApiToken.objects.filter(user=user).order_by("-created_at"),
-            "token_form": ApiTokenForm(),
-            "has_second_factor": user_has_device(user, confirmed=True),
-            "assignments": active_assignments(user),
-        },
-    )
+    return render(request, "web/account.html", _account_context(user, ApiTokenForm()))
 
 
 @view_policy(SIGNED_IN)
@@ -95,17 +95,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
             return render(
                 request, "web/token_created.html", {"token": token, "plaintext": plaintext}
             )
-    return render(
-        request,
-        "web/account.html",
-        {
-            "tokens": ApiToken.objects.filter(user=user),
-            "token_form": form,
-            "has_second_factor": user_has_device(user, confirmed=True),
-            "assignments": active_assignments(user),
-        },
-        status=422,
-    )
+    return render(request, "web/account.html", _account_context(user, form), status=422)
 
 
 @view_policy(SIGNED_IN)
