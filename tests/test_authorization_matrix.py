@@ -21,38 +21,17 @@ from peerbridge.core.checks import check_every_route_declares_a_policy
 from peerbridge.core.tokens import token_issue
 from peerbridge.organisations.models import Organisation, RoleAssignment
 from tests.conftest import PERSONAS, client_for, persona_user, programme_payload
-
-
-def expect(default: int, **cells: int) -> dict[str, int]:
-    unknown = set(cells) - set(PERSONAS)
-    assert not unknown, unknown
-    return {persona: cells.get(persona, default) for persona in PERSONAS}
-
-
-def same(status: int) -> dict[str, int]:
-    return expect(status)
-
-
-def signed_in(status: int) -> dict[str, int]:
-    return expect(status, anonymous=302)
-
-
-def api(status: int) -> dict[str, int]:
-    return expect(status, anonymous=401)
-
-
-RUNNERS = ("supervisor", "coordinator", "leader", "admin")
-PROGRAMME_A_VIEWERS = ("peer", "evaluator", *RUNNERS)
-
-
-def role_gate(allowed: dict[str, int], *, anonymous: int = 302) -> dict[str, int]:
-    """Web pages behind a role policy: 403 for roles outside it, 302 for anonymous."""
-    return expect(403, anonymous=anonymous, **allowed)
-
-
-def cells(personas: tuple[str, ...], status: int) -> dict[str, int]:
-    return {persona: status for persona in personas}
-
+from tests.matrix import areas
+from tests.matrix.common import (
+    PROGRAMME_A_VIEWERS,
+    RUNNERS,
+    api,
+    cells,
+    expect,
+    role_gate,
+    same,
+    signed_in,
+)
 
 # (pattern, method) -> persona -> status. Web patterns ("*" methods) list GET and POST.
 EXPECTED: dict[tuple[str, str], dict[str, int]] = {
@@ -176,6 +155,11 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ),
 }
 
+AREAS = areas()
+for _area in AREAS:
+    assert not set(_area.EXPECTED) & set(EXPECTED), _area.__name__
+    EXPECTED.update(_area.EXPECTED)
+
 
 def _route_keys() -> list[tuple[str, str]]:
     keys = []
@@ -208,7 +192,7 @@ def _arguments(world: Any) -> dict[str, Any]:
     ending = RoleAssignment.objects.get(
         user__email="peer2.a@demo.peerbridge.test", programme=world.programme_a
     )
-    return {
+    arguments: dict[str, Any] = {
         "programme_id": world.programme_a.pk,
         "organisation_id": Organisation.objects.get(slug="bridges").pk,
         "site_id": world.riverside.pk,
@@ -218,6 +202,10 @@ def _arguments(world: Any) -> dict[str, Any]:
         "uidb64": "MQ",
         "token": "not-a-token",
     }
+    for area in AREAS:
+        if hasattr(area, "arguments"):
+            arguments.update(area.arguments(world))
+    return arguments
 
 
 def _url(pattern: str, arguments: dict[str, Any]) -> str:
@@ -231,6 +219,11 @@ def _url(pattern: str, arguments: dict[str, Any]) -> str:
 def _body(pattern: str, method: str, world: Any, persona: str) -> dict[str, Any]:
     if not pattern.startswith("api/") or method == "GET":
         return {}
+    for area in AREAS:
+        if hasattr(area, "body"):
+            found = area.body(pattern, method, world, persona)
+            if found is not None:
+                return dict(found)
     if pattern == "api/v1/sites":
         return {"parent_id": world.riverside.pk, "name": "Matrix", "code": "m", "level": "local"}
     if pattern == "api/v1/programmes":

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "peerbridge.core",
     "peerbridge.organisations",
     "peerbridge.people",
+    "peerbridge.referrals",
     "peerbridge.web",
     "peerbridge.api",
 ]

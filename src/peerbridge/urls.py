@@ -6,5 +6,10 @@ urlpatterns = [
     path("", include("peerbridge.web.urls")),
     path("", include("peerbridge.organisations.urls")),
     path("", include("peerbridge.people.urls")),
+    path("", include("peerbridge.people.taxonomy_urls")),
+    path("", include("peerbridge.people.rights_urls")),
+    path("", include("peerbridge.referrals.urls")),
+    path("", include("peerbridge.referrals.directory_urls")),
+    path("", include("peerbridge.referrals.imports_urls")),
     path("api/v1/", api_urls),
 ]

@@ -13,6 +13,11 @@ from peerbridge.api.security import BrowserSession, PersonalAccessToken
 from peerbridge.core.access import PUBLIC
 from peerbridge.organisations.api import router as organisations_router
 from peerbridge.people.api import router as people_router
+from peerbridge.people.rights_api import router as rights_router
+from peerbridge.people.taxonomy_api import router as taxonomy_router
+from peerbridge.referrals.api import router as referrals_router
+from peerbridge.referrals.directory_api import router as directory_router
+from peerbridge.referrals.imports_api import router as imports_router
 
 
 def _public_docs(view: Any) -> Any:
@@ -38,6 +43,11 @@ api = NinjaAPI(
 install_error_handlers(api)
 api.add_router("", organisations_router)
 api.add_router("", people_router)
+api.add_router("", taxonomy_router)
+api.add_router("", rights_router)
+api.add_router("", referrals_router)
+api.add_router("", directory_router)
+api.add_router("", imports_router)
 
 
 def _routes() -> list[URLPattern | URLResolver]:

@@ -70,11 +70,14 @@ class Site(models.Model):
 class ChoiceListValidator:
     """A JSON list of distinct values, at least one, each from a fixed set."""
 
-    def __init__(self, values: list[str], label: str) -> None:
+    def __init__(self, values: list[str], label: str, allow_empty: bool = False) -> None:
         self.values = list(values)
         self.label = label
+        self.allow_empty = allow_empty
 
     def __call__(self, value: object) -> None:
+        if isinstance(value, list) and not value and self.allow_empty:
+            return
         if not isinstance(value, list) or not value:
             raise ValidationError(_("Choose at least one %(label)s.") % {"label": self.label})
         unknown = [str(item) for item in value if item not in self.values]
@@ -91,6 +94,7 @@ class ChoiceListValidator:
             isinstance(other, ChoiceListValidator)
             and other.values == self.values
             and other.label == self.label
+            and other.allow_empty == self.allow_empty
         )
 
 
@@ -176,6 +180,26 @@ class Programme(models.Model):
         help_text=_("A match with no contact for longer than this is flagged as stalled."),
     )
     peer_pay = models.CharField(_("peer supporters are"), max_length=20, choices=PeerPay.choices)
+    max_contact_attempts = models.PositiveSmallIntegerField(
+        _("contact attempts before unreachable"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text=_(
+            "After this many attempts that did not connect, a referral may be closed "
+            "as unreachable."
+        ),
+    )
+    self_referral_open = models.BooleanField(
+        _("accepts self-referrals"),
+        default=True,
+        help_text=_("Shows the public self-referral page for this programme."),
+    )
+    cultural_groups = models.JSONField(
+        _("cultural backgrounds offered as choices"),
+        default=list,
+        blank=True,
+        help_text=_("Optional list people may pick from, besides describing their own."),
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
     )
@@ -187,6 +211,12 @@ class Programme(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def needs_redisclosure_consent(self) -> bool:
+        """Substance-use programmes ask a separate consent before any redisclosure, in the
+        spirit of 42 CFR Part 2."""
+        return self.condition_area == self.ConditionArea.SUBSTANCE_USE
 
     @property
     def is_open_ended(self) -> bool:

@@ -1,0 +1,5 @@
+"""API: rights."""
+
+from ninja import Router
+
+router = Router(tags=["rights"])

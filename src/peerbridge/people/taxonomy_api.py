@@ -1,0 +1,5 @@
+"""API: taxonomy."""
+
+from ninja import Router
+
+router = Router(tags=["taxonomy"])

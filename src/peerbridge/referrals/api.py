@@ -1,0 +1,5 @@
+"""API: referrals, enrolments, consent and the intake queue."""
+
+from ninja import Router
+
+router = Router(tags=["referrals"])
