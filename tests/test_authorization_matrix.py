@@ -10,6 +10,7 @@ is the status the persona must get: 200/201 allowed, 302 sent to sign in (or onw
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -211,7 +212,7 @@ def _arguments(world: Any) -> dict[str, Any]:
 def _url(pattern: str, arguments: dict[str, Any]) -> str:
     url = "/" + pattern
     for name, value in arguments.items():
-        url = url.replace(f"<int:{name}>", str(value)).replace(f"<{name}>", str(value))
+        url = re.sub(rf"<(?:\w+:)?{name}>", str(value), url)
     assert "<" not in url, url
     return url
 

@@ -138,6 +138,9 @@ LOGOUT_REDIRECT_URL = "web:login"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 2
 
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+# Public self-referral pages: submissions per hour from one address, per programme. The
+# count lives in Django's cache (per process unless a shared cache is configured).
+SELF_REFERRAL_LIMIT = env_int("SELF_REFERRAL_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 30, minimum=1) / 60  # hours
 # Lock an account after repeated failures, and an address that tries many accounts.
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]

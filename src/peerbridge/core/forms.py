@@ -6,7 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 
-def show_service_errors(form: forms.Form, error: ValidationError) -> None:
+def show_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
     """Put a service's ValidationError on the form: on its field when the form has one,
     otherwise at the top of the form."""
     if not hasattr(error, "error_dict"):

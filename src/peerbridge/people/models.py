@@ -188,6 +188,9 @@ class Person(models.Model):
     def is_erased(self) -> bool:
         return self.erased_at is not None
 
+    def channels_display(self) -> str:
+        return ", ".join(str(self.Channel(c).label) for c in self.preferred_channels or [])
+
     def languages_display(self) -> list[str]:
         return [language_name(code) for code in self.languages or []]
 

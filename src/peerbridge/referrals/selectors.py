@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, JSONField, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Exists, JSONField, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
@@ -14,7 +14,7 @@ from peerbridge.core.access import Policy
 from peerbridge.core.audit import Action, audit_instance, audit_many
 from peerbridge.organisations.models import Programme
 from peerbridge.organisations.selectors import AnyUser, programmes_in_scope
-from peerbridge.people.models import Consent, ConsentScope
+from peerbridge.people.models import Consent, ConsentScope, Person
 from peerbridge.referrals import policies
 from peerbridge.referrals.models import (
     INTAKE_STATUSES,
@@ -125,6 +125,50 @@ def waiting_list(*, user: AnyUser, programme: Programme) -> list[QueueRow]:
         ).order_by("-priority", "waiting_since", "received_at", "pk")
     )
     return _rows(user, enrolments, "waiting_since")
+
+
+def people_with_possible_duplicates(people: list[Person]) -> set[int]:
+    """Of these people, those sharing a phone, an email, or name and date of birth with
+    another current record of their organisation: one query for a whole queue."""
+    if not people:
+        return set()
+    match = Q(pk__in=[])
+    for person in people:
+        if person.phone_index:
+            match |= Q(phone_index=person.phone_index)
+        if person.email_index:
+            match |= Q(email_index=person.email_index)
+        if person.date_of_birth:
+            match |= Q(
+                given_name__iexact=person.given_name,
+                family_name__iexact=person.family_name,
+                date_of_birth=person.date_of_birth,
+            )
+    others = Person.objects.filter(
+        match,
+        organisation_id__in={p.organisation_id for p in people},
+        erased_at__isnull=True,
+        merged_into__isnull=True,
+    ).values_list("pk", "phone_index", "email_index", "given_name", "family_name", "date_of_birth")
+    flagged: set[int] = set()
+    for person in people:
+        for pk, phone, email, given, family, born in others:
+            if pk == person.pk:
+                continue
+            same_name = (
+                person.date_of_birth is not None
+                and born == person.date_of_birth
+                and given.lower() == person.given_name.lower()
+                and family.lower() == person.family_name.lower()
+            )
+            if (
+                same_name
+                or (phone and phone == person.phone_index)
+                or (email and email == person.email_index)
+            ):
+                flagged.add(person.pk)
+                break
+    return flagged
 
 
 def referrals_for_referrer(*, user: AnyUser) -> list[Enrolment]:

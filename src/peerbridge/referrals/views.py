@@ -1,0 +1,402 @@
+"""Intake pages: self-referral, clinician referral and its closed loop, the coordinator's
+queue and waiting list, one enrolment, one person."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from peerbridge.core.access import PUBLIC, acting_user, view_policy
+from peerbridge.core.forms import show_service_errors
+from peerbridge.organisations.models import Programme
+from peerbridge.organisations.roles import Role
+from peerbridge.organisations.selectors import access_programme, programmes_in_scope, user_roles
+from peerbridge.people import policies as people_policies
+from peerbridge.people.models import Consent
+from peerbridge.people.selectors import access_person, current_consent
+from peerbridge.people.services import consent_withdraw, person_update
+from peerbridge.referrals import policies, selectors, services
+from peerbridge.referrals.forms import (
+    ClinicianReferralForm,
+    ConsentWithdrawForm,
+    ContactAttemptForm,
+    EnrolForm,
+    EnrolmentUpdateForm,
+    PersonForm,
+    SelfReferralForm,
+    StatusForm,
+)
+from peerbridge.referrals.models import Enrolment
+
+
+def _throttled(request: HttpRequest, programme: Programme) -> bool:
+    """At most SELF_REFERRAL_LIMIT submissions per hour from one address; the address is
+    hashed, never stored."""
+    address = request.META.get("REMOTE_ADDR", "")
+    key = "selfref:" + hashlib.sha256(f"{address}:{programme.pk}".encode()).hexdigest()
+    count = int(cache.get_or_set(key, 0, timeout=3600) or 0)
+    if count >= settings.SELF_REFERRAL_LIMIT:
+        return True
+    try:
+        cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, timeout=3600)
+    return False
+
+
+@view_policy(PUBLIC)
+@require_http_methods(["GET", "POST"])
+def self_referral(request: HttpRequest, programme_code: str) -> HttpResponse:
+    programme = get_object_or_404(
+        Programme, code=programme_code, status=Programme.Status.ACTIVE, self_referral_open=True
+    )
+    form = SelfReferralForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        if form.looks_automated():
+            # Tell a bot nothing: it sees the same confirmation, and nothing is saved.
+            return redirect("referrals:self_referral_thanks", programme_code=programme.code)
+        if _throttled(request, programme):
+            return render(
+                request, "referrals/self_referral_busy.html", {"programme": programme}, status=429
+            )
+        try:
+            services.referral_create(
+                programme=programme,
+                details=form.details(),
+                source=Enrolment.Source.SELF,
+                referred_by=None,
+                kind=form.cleaned_data["kind"],
+                referral_reason=form.cleaned_data["referral_reason"],
+                contact_scopes=form.contact_scopes(),
+                consent_method=Consent.Method.ONLINE,
+            )
+        except ValidationError as error:
+            show_service_errors(form, error)
+        else:
+            return redirect("referrals:self_referral_thanks", programme_code=programme.code)
+    return render(
+        request,
+        "referrals/self_referral.html",
+        {"form": form, "programme": programme},
+        status=422 if form.is_bound else 200,
+    )
+
+
+@view_policy(PUBLIC)
+@require_safe
+def self_referral_thanks(request: HttpRequest, programme_code: str) -> HttpResponse:
+    programme = get_object_or_404(Programme, code=programme_code)
+    return render(request, "referrals/self_referral_thanks.html", {"programme": programme})
+
+
+@view_policy(policies.REFERRAL_CREATE)
+@require_http_methods(["GET", "POST"])
+def referral_create(request: HttpRequest) -> HttpResponse:
+    programmes = programmes_in_scope(user=request.user, policy=policies.REFERRAL_CREATE).filter(
+        status=Programme.Status.ACTIVE
+    )
+    form = ClinicianReferralForm(
+        request.POST if request.method == "POST" else None, programmes=programmes
+    )
+    is_referrer = Role.REFERRER in user_roles(request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            result = services.referral_create(
+                programme=data["programme"],
+                details=form.details(),
+                source=Enrolment.Source.CLINICIAN if is_referrer else Enrolment.Source.STAFF,
+                referred_by=acting_user(request),
+                kind=data["kind"],
+                referral_reason=data["referral_reason"],
+                referrer_organisation=data["referrer_organisation"],
+                priority=data["priority"],
+                contact_scopes=form.contact_scopes(),
+                share_with_referrer=data["share_with_referrer"],
+            )
+        except ValidationError as error:
+            show_service_errors(form, error)
+        else:
+            messages.success(request, _("Referral sent. The programme will be in touch."))
+            if is_referrer:
+                return redirect("referrals:my_referrals")
+            return redirect("referrals:enrolment_detail", enrolment_id=result.enrolment.pk)
+    return render(
+        request,
+        "referrals/referral_form.html",
+        {"form": form},
+        status=422 if form.is_bound else 200,
+    )
+
+
+@view_policy(policies.REFERRAL_STATUS_VIEW)
+@require_safe
+def my_referrals(request: HttpRequest) -> HttpResponse:
+    referrals = selectors.referrals_for_referrer(user=request.user)
+    return render(request, "referrals/my_referrals.html", {"referrals": referrals})
+
+
+def _programme_for_intake(request: HttpRequest, programme_id: int) -> Programme:
+    return access_programme(
+        user=request.user, programme_id=programme_id, policy=policies.INTAKE_MANAGE
+    )
+
+
+@view_policy(policies.INTAKE_MANAGE)
+@require_safe
+def intake_queue(request: HttpRequest, programme_id: int) -> HttpResponse:
+    programme = _programme_for_intake(request, programme_id)
+    rows = selectors.intake_queue(user=request.user, programme=programme)
+    duplicates = selectors.people_with_possible_duplicates([r.enrolment.person for r in rows])
+    return render(
+        request,
+        "referrals/intake_queue.html",
+        {"programme": programme, "rows": rows, "duplicates": duplicates},
+    )
+
+
+@view_policy(policies.INTAKE_MANAGE)
+@require_safe
+def waiting_list(request: HttpRequest, programme_id: int) -> HttpResponse:
+    programme = _programme_for_intake(request, programme_id)
+    rows = selectors.waiting_list(user=request.user, programme=programme)
+    return render(request, "referrals/waiting_list.html", {"programme": programme, "rows": rows})
+
+
+def _may_manage(request: HttpRequest, enrolment: Enrolment) -> bool:
+    return (
+        programmes_in_scope(user=request.user, policy=policies.INTAKE_MANAGE)
+        .filter(pk=enrolment.programme_id)
+        .exists()
+    )
+
+
+@view_policy(policies.ENROLMENT_VIEW)
+@require_safe
+def enrolment_detail(request: HttpRequest, enrolment_id: int) -> HttpResponse:
+    enrolment = selectors.access_enrolment(
+        user=request.user, enrolment_id=enrolment_id, policy=policies.ENROLMENT_VIEW
+    )
+    consent = current_consent(person=enrolment.person, programme_id=enrolment.programme_id)
+    manage = _may_manage(request, enrolment)
+    context: dict[str, object] = {
+        "enrolment": enrolment,
+        "person": enrolment.person,
+        "consent": consent,
+        "history": enrolment.status_changes.select_related("changed_by__person"),
+        "attempts": enrolment.contact_attempts.select_related("attempted_by__person"),
+        "failed_attempts": services.failed_attempts(enrolment),
+        "may_manage": manage,
+        "duplicates": services.find_duplicates(
+            organisation=enrolment.programme.site.organisation,
+            given_name=enrolment.person.given_name,
+            family_name=enrolment.person.family_name,
+            date_of_birth=enrolment.person.date_of_birth,
+            phone=enrolment.person.phone,
+            email=enrolment.person.email,
+            exclude_id=enrolment.person_id,
+        )
+        if manage
+        else [],
+    }
+    if manage:
+        context |= {
+            "attempt_form": ContactAttemptForm(),
+            "status_form": StatusForm(enrolment=enrolment),
+            "update_form": EnrolmentUpdateForm(instance=enrolment),
+            "withdraw_form": ConsentWithdrawForm(granted=consent.scopes if consent else []),
+        }
+    return render(request, "referrals/enrolment_detail.html", context)
+
+
+def _managed_enrolment(request: HttpRequest, enrolment_id: int) -> Enrolment:
+    return selectors.access_enrolment(
+        user=request.user, enrolment_id=enrolment_id, policy=policies.INTAKE_MANAGE
+    )
+
+
+def _report(request: HttpRequest, error: ValidationError) -> None:
+    for message in error.messages:
+        messages.error(request, message)
+
+
+@view_policy(policies.INTAKE_MANAGE)
+@require_POST
+def attempt_log(request: HttpRequest, enrolment_id: int) -> HttpResponse:
+    enrolment = _managed_enrolment(request, enrolment_id)
+    form = ContactAttemptForm(request.POST)
+    if not form.is_valid():
+        return _form_errors(request, form, enrolment)
+    try:
+        services.contact_attempt_log(
+            enrolment=enrolment, attempted_by=acting_user(request), **form.cleaned_data
+        )
+    except ValidationError as error:
+        _report(request, error)
+    else:
+        messages.success(request, _("Contact attempt logged."))
+    return redirect("referrals:enrolment_detail", enrolment_id=enrolment.pk)
+
+
+@view_policy(policies.INTAKE_MANAGE)
+@require_POST
+def status_change(request: HttpRequest, enrolment_id: int) -> HttpResponse:
+    enrolment = _managed_enrolment(request, enrolment_id)
+    form = StatusForm(request.POST, enrolment=enrolment)
+    if not form.is_valid():
+        return _form_errors(request, form, enrolment)
+    try:
+        services.enrolment_transition(
+            enrolment=enrolment, changed_by=acting_user(request), **form.cleaned_data
+        )
+    except ValidationError as error:
+        _report(request, error)
+    else:
+        messages.success(request, _("Status changed."))
+    return redirect("referrals:enrolment_detail", enrolment_id=enrolment.pk)
+
+
+@view_policy(policies.INTAKE_MANAGE)
+@require_POST
+def enrolment_update(request: HttpRequest, enrolment_id: int) -> HttpResponse:
+    enrolment = _managed_enrolment(request, enrolment_id)
+    form = EnrolmentUpdateForm(request.POST, instance=Enrolment.objects.get(pk=enrolment.pk))
+    if not form.is_valid():
+        return _form_errors(request, form, enrolment)
+    services.enrolment_update(
+        enrolment=enrolment, updated_by=acting_user(request), **form.cleaned_data
+    )
+    messages.success(request, _("Saved."))
+    return redirect("referrals:enrolment_detail", enrolment_id=enrolment.pk)
+
+
+def _form_errors(request: HttpRequest, form: object, enrolment: Enrolment) -> HttpResponse:
+    """A short action form on the enrolment page failed: show it again on its own page
+    with the field errors, keeping what was typed."""
+    return render(
+        request,
+        "referrals/action_form.html",
+        {"form": form, "enrolment": enrolment, "action": request.path},
+        status=422,
+    )
+
+
+@view_policy(policies.INTAKE_MANAGE)
+@require_http_methods(["GET", "POST"])
+def enrol(request: HttpRequest, enrolment_id: int) -> HttpResponse:
+    enrolment = _managed_enrolment(request, enrolment_id)
+    form = EnrolForm(
+        request.POST if request.method == "POST" else None, programme=enrolment.programme
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.enrol_with_consent(
+                enrolment=enrolment, enrolled_by=acting_user(request), **form.cleaned_data
+            )
+        except ValidationError as error:
+            show_service_errors(form, error)
+        else:
+            messages.success(request, _("Enrolled, with consent recorded."))
+            return redirect("referrals:enrolment_detail", enrolment_id=enrolment.pk)
+    status = 422 if form.is_bound else 200
+    return render(
+        request, "referrals/enrol.html", {"form": form, "enrolment": enrolment}, status=status
+    )
+
+
+@view_policy(policies.INTAKE_MANAGE)
+@require_POST
+def consent_withdrawal(request: HttpRequest, enrolment_id: int) -> HttpResponse:
+    enrolment = _managed_enrolment(request, enrolment_id)
+    consent = current_consent(person=enrolment.person, programme_id=enrolment.programme_id)
+    form = ConsentWithdrawForm(request.POST, granted=consent.scopes if consent else [])
+    if not form.is_valid():
+        return _form_errors(request, form, enrolment)
+    try:
+        consent_withdraw(
+            person=enrolment.person,
+            programme=enrolment.programme,
+            recorded_by=acting_user(request),
+            **form.cleaned_data,
+        )
+    except ValidationError as error:
+        _report(request, error)
+    else:
+        messages.success(request, _("Consent withdrawn. It takes effect now."))
+    return redirect("referrals:enrolment_detail", enrolment_id=enrolment.pk)
+
+
+@view_policy(people_policies.PERSON_VIEW)
+@require_safe
+def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = access_person(
+        user=request.user, person_id=person_id, policy=people_policies.PERSON_VIEW
+    )
+    enrolments = (
+        selectors.enrolments_in_scope(user=request.user, policy=policies.ENROLMENT_VIEW)
+        .filter(person=person)
+        .select_related("programme")
+    )
+    return render(
+        request,
+        "referrals/person_detail.html",
+        {
+            "person": person,
+            "enrolments": enrolments,
+            "experiences": person.experiences.select_related(
+                "programme", "condition__parent__parent"
+            ),
+            "consents": person.consents.select_related("programme", "recorded_by__person"),
+        },
+    )
+
+
+@view_policy(people_policies.PERSON_EDIT)
+@require_http_methods(["GET", "POST"])
+def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = access_person(
+        user=request.user, person_id=person_id, policy=people_policies.PERSON_EDIT
+    )
+    form = PersonForm(request.POST if request.method == "POST" else None, instance=person)
+    if request.method == "POST" and form.is_valid():
+        try:
+            person_update(person=person, updated_by=acting_user(request), **form.cleaned_data)
+        except ValidationError as error:
+            show_service_errors(form, error)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("referrals:person_detail", person_id=person.pk)
+    return render(
+        request,
+        "referrals/person_form.html",
+        {"form": form, "person": person},
+        status=422 if form.is_bound else 200,
+    )
+
+
+@view_policy(people_policies.PERSON_MERGE)
+@require_POST
+def person_merge(request: HttpRequest, person_id: int) -> HttpResponse:
+    keep = access_person(
+        user=request.user, person_id=person_id, policy=people_policies.PERSON_MERGE
+    )
+    duplicate = access_person(
+        user=request.user,
+        person_id=request.POST.get("duplicate_id"),
+        policy=people_policies.PERSON_MERGE,
+    )
+    try:
+        services.person_merge(keep=keep, duplicate=duplicate, merged_by=acting_user(request))
+    except ValidationError as error:
+        _report(request, error)
+    else:
+        messages.success(request, _("The two records are now one. The history of both is kept."))
+    return redirect("referrals:person_detail", person_id=keep.pk)
