@@ -19,6 +19,8 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("referrals/new/", "POST"): role_gate(cells(REFERRERS, 422)),
     ("referrals/mine/", "GET"): role_gate({"referrer": 200}),
     ("referrals/mine/", "POST"): role_gate({"referrer": 405}),
+    ("intake/", "GET"): role_gate(cells(INTAKE, 200)),
+    ("intake/", "POST"): role_gate(cells(INTAKE, 405)),
     ("programmes/<int:programme_id>/intake/", "GET"): role_gate(cells(INTAKE, 200)),
     ("programmes/<int:programme_id>/intake/", "POST"): role_gate(cells(INTAKE, 405)),
     ("programmes/<int:programme_id>/waiting/", "GET"): role_gate(cells(INTAKE, 200)),

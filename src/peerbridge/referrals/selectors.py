@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, JSONField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, JSONField, Min, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
@@ -127,6 +127,24 @@ def waiting_list(*, user: AnyUser, programme: Programme) -> list[QueueRow]:
     return _rows(user, enrolments, "waiting_since")
 
 
+def intake_overview(*, user: AnyUser) -> QuerySet[Programme]:
+    """The programmes whose intake the user runs, each with its counts (no people)."""
+    open_intake = Q(enrolments__status__in=sorted(INTAKE_STATUSES))
+    waiting = Q(enrolments__status__in=[EnrolmentStatus.ENROLLED, EnrolmentStatus.WAITING])
+    return (
+        programmes_in_scope(user=user, policy=policies.INTAKE_MANAGE)
+        .filter(status=Programme.Status.ACTIVE)
+        .annotate(
+            new_count=Count("enrolments", filter=Q(enrolments__status=EnrolmentStatus.REFERRED)),
+            intake_count=Count("enrolments", filter=open_intake),
+            waiting_count=Count("enrolments", filter=waiting),
+            oldest_referral=Min("enrolments__received_at", filter=open_intake),
+            longest_waiting=Min("enrolments__waiting_since", filter=waiting),
+        )
+        .order_by("name")
+    )
+
+
 def people_with_possible_duplicates(people: list[Person]) -> set[int]:
     """Of these people, those sharing a phone, an email, or name and date of birth with
     another current record of their organisation: one query for a whole queue."""
@@ -201,3 +219,208 @@ def referrals_for_referrer(*, user: AnyUser) -> list[Enrolment]:
         object_ids=[e.person_id for e in shown],
     )
     return shown
+
+
+# =========================================================================================
+# Reads for the intake HTTP API (referrals/api.py). Kept together at the bottom so the
+# page selectors above can change without touching these.
+# =========================================================================================
+
+import statistics  # noqa: E402
+
+from peerbridge.core.crypto import normalise_email, normalise_phone  # noqa: E402
+from peerbridge.people import policies as people_policies  # noqa: E402
+from peerbridge.people.selectors import current_consent, people_in_scope  # noqa: E402
+from peerbridge.referrals.models import (  # noqa: E402
+    TRANSITIONS,
+    EnrolmentStatusChange,
+)
+from peerbridge.referrals.services import find_duplicates  # noqa: E402
+
+SMALL_CELL = 5  # counts under this are suppressed in de-identified summaries
+
+
+def manages_intake(*, user: AnyUser, programme: Programme) -> bool:
+    """Whether the user works this programme's intake (rather than only referring to it)."""
+    return (
+        programmes_in_scope(user=user, policy=policies.INTAKE_MANAGE)
+        .filter(pk=programme.pk)
+        .exists()
+    )
+
+
+def people_search(*, user: AnyUser, q: str = "") -> QuerySet[Person]:
+    """People the user may see whose names contain every word of `q` (not audited: the
+    caller audits the page it shows)."""
+    people = people_in_scope(user=user, policy=people_policies.PERSON_VIEW)
+    for word in q.split()[:5]:
+        people = people.filter(
+            Q(given_name__icontains=word)
+            | Q(family_name__icontains=word)
+            | Q(preferred_name__icontains=word)
+        )
+    return people.order_by("family_name", "given_name", "pk")
+
+
+def person_enrolments(*, user: AnyUser, person: Person) -> list[Enrolment]:
+    """The person's enrolments in programmes the user may see, and no others: being in,
+    say, an HIV programme is itself sensitive."""
+    return list(
+        enrolments_in_scope(user=user, policy=policies.ENROLMENT_VIEW)
+        .filter(person=person)
+        .select_related("programme")
+        .order_by("-received_at", "-pk")
+    )
+
+
+@dataclass(frozen=True)
+class PossibleDuplicate:
+    person: Person
+    matched_on: list[str]
+
+
+def _matched_on(person: Person, other: Person) -> list[str]:
+    reasons = []
+    if (
+        person.date_of_birth is not None
+        and other.date_of_birth == person.date_of_birth
+        and other.given_name.strip().lower() == person.given_name.strip().lower()
+        and other.family_name.strip().lower() == person.family_name.strip().lower()
+    ):
+        reasons.append("name_and_date_of_birth")
+    if (
+        person.phone
+        and other.phone
+        and normalise_phone(person.phone) == normalise_phone(other.phone)
+    ):
+        reasons.append("phone")
+    if (
+        person.email
+        and other.email
+        and normalise_email(person.email) == normalise_email(other.email)
+    ):
+        reasons.append("email")
+    return reasons
+
+
+def person_duplicates(*, user: AnyUser, person: Person) -> list[PossibleDuplicate]:
+    """Records that may be the same person, among those the user could merge (nobody
+    outside the user's reach is shown or counted). Each one shown is a read, audited."""
+    if person.organisation is None:
+        return []
+    found = find_duplicates(
+        organisation=person.organisation,
+        given_name=person.given_name,
+        family_name=person.family_name,
+        date_of_birth=person.date_of_birth,
+        phone=person.phone,
+        email=person.email,
+        exclude_id=person.pk,
+    )
+    reachable = set(
+        people_in_scope(user=user, policy=people_policies.PERSON_MERGE)
+        .filter(pk__in=[other.pk for other in found])
+        .values_list("pk", flat=True)
+    )
+    shown = [
+        PossibleDuplicate(person=other, matched_on=_matched_on(person, other))
+        for other in found
+        if other.pk in reachable
+    ]
+    audit_many(
+        actor=user,
+        action=Action.READ,
+        object_type="people.person",
+        object_ids=[duplicate.person.pk for duplicate in shown],
+    )
+    return shown
+
+
+def consent_history(*, user: AnyUser, person: Person) -> list[Consent]:
+    """Every consent decision of the person, newest first, for programmes the user sees."""
+    programme_ids = programmes_in_scope(user=user, policy=people_policies.PERSON_VIEW).values("pk")
+    return list(
+        Consent.objects.filter(person=person, programme_id__in=programme_ids)
+        .select_related("text")
+        .order_by("-recorded_at", "-id")
+    )
+
+
+@dataclass(frozen=True)
+class EnrolmentRecord:
+    enrolment: Enrolment
+    history: list[EnrolmentStatusChange]
+    attempts: list[ContactAttempt]
+    failed_attempts: int
+    may_close_unreachable: bool
+    consent: Consent | None
+
+
+def enrolment_record(*, enrolment: Enrolment) -> EnrolmentRecord:
+    """One enrolment with its status history, contact attempts and the consent that holds
+    now (read fresh). The caller has fetched the enrolment through access_enrolment."""
+    attempts = list(enrolment.contact_attempts.all())
+    failed = sum(1 for attempt in attempts if not attempt.connected)
+    return EnrolmentRecord(
+        enrolment=enrolment,
+        history=list(enrolment.status_changes.all()),
+        attempts=attempts,
+        failed_attempts=failed,
+        may_close_unreachable=(
+            EnrolmentStatus.UNREACHABLE in TRANSITIONS[EnrolmentStatus(enrolment.status)]
+            and failed >= enrolment.programme.max_contact_attempts
+        ),
+        consent=current_consent(person=enrolment.person, programme_id=enrolment.programme_id),
+    )
+
+
+def suppress_small_cells(
+    counts: dict[str, int], *, threshold: int = SMALL_CELL
+) -> dict[str, int | None]:
+    """Counts under the threshold become None. When exactly one cell would be hidden, the
+    next smallest is hidden too, so no hidden count can be recovered from the total."""
+    shown: dict[str, int | None] = {
+        key: (count if count >= threshold else None) for key, count in counts.items()
+    }
+    hidden = [key for key, count in shown.items() if count is None]
+    if len(hidden) == 1:
+        visible = sorted((count, key) for key, count in counts.items() if shown[key] is not None)
+        if visible:
+            shown[visible[0][1]] = None
+    return shown
+
+
+@dataclass(frozen=True)
+class IntakeSummary:
+    """De-identified intake counts for one programme: no identifiers, small cells hidden."""
+
+    total: int | None
+    by_status: dict[str, int | None]
+    by_source: dict[str, int | None]
+    median_days_waiting: float | None
+
+
+def intake_summary(*, programme: Programme) -> IntakeSummary:
+    enrolments = Enrolment.objects.filter(programme=programme).order_by()
+    statuses = dict(enrolments.values_list("status").annotate(n=Count("pk")))
+    sources = dict(enrolments.values_list("source").annotate(n=Count("pk")))
+    total = sum(statuses.values())
+    now = timezone.now()
+    waited = [
+        max(0, (now - (since or received)).days)
+        for since, received in enrolments.filter(
+            status__in=[EnrolmentStatus.ENROLLED, EnrolmentStatus.WAITING]
+        ).values_list("waiting_since", "received_at")
+    ]
+    return IntakeSummary(
+        total=total if total >= SMALL_CELL else None,
+        by_status=suppress_small_cells(
+            {status.value: statuses.get(status.value, 0) for status in EnrolmentStatus}
+        ),
+        by_source=suppress_small_cells(
+            {source.value: sources.get(source.value, 0) for source in Enrolment.Source}
+        ),
+        median_days_waiting=(
+            float(statistics.median(waited)) if len(waited) >= SMALL_CELL else None
+        ),
+    )

@@ -144,6 +144,13 @@ def my_referrals(request: HttpRequest) -> HttpResponse:
     return render(request, "referrals/my_referrals.html", {"referrals": referrals})
 
 
+@view_policy(policies.INTAKE_MANAGE)
+@require_safe
+def intake_overview(request: HttpRequest) -> HttpResponse:
+    programmes = selectors.intake_overview(user=request.user)
+    return render(request, "referrals/intake_overview.html", {"programmes": programmes})
+
+
 def _programme_for_intake(request: HttpRequest, programme_id: int) -> Programme:
     return access_programme(
         user=request.user, programme_id=programme_id, policy=policies.INTAKE_MANAGE

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from peerbridge.organisations import policies
 from peerbridge.organisations.selectors import AnyUser, active_assignments, user_roles
+from peerbridge.referrals import policies as referral_policies
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,11 @@ def links_for(user: AnyUser) -> list[NavLink]:
                 "organisation",
             )
         )
+    if roles & referral_policies.INTAKE_MANAGE.roles:
+        links.append(NavLink(_("Intake"), reverse("referrals:intake_overview"), "intake"))
+    if roles & referral_policies.REFERRAL_STATUS_VIEW.roles:
+        links.append(NavLink(_("Refer someone"), reverse("referrals:referral_create"), "refer"))
+        links.append(NavLink(_("My referrals"), reverse("referrals:my_referrals"), "referrals"))
     if roles & policies.AUDIT_VIEW.roles:
         links.append(NavLink(_("Audit log"), reverse("web:audit_log"), "audit"))
     links.append(NavLink(_("My account"), reverse("web:account"), "account"))
