@@ -73,6 +73,8 @@ class ProgrammeOut(Schema):
     duration_weeks: int | None
     contact_cadence_days: int
     peer_pay: Programme.PeerPay
+    max_contact_attempts: int
+    self_referral_open: bool
     status: Programme.Status
     created_at: datetime
     updated_at: datetime
@@ -90,6 +92,8 @@ class ProgrammeFields(Schema):
     duration_weeks: int | None = Field(None, ge=1, le=520)
     contact_cadence_days: int = Field(..., ge=1, le=365)
     peer_pay: Programme.PeerPay
+    max_contact_attempts: int = Field(3, ge=1, le=20)
+    self_referral_open: bool = True
     status: Programme.Status = Programme.Status.DRAFT
 
 
@@ -109,6 +113,8 @@ class ProgrammePatch(Schema):
     duration_weeks: int | None = Field(None, ge=1, le=520)
     contact_cadence_days: int | None = Field(None, ge=1, le=365)
     peer_pay: Programme.PeerPay | None = None
+    max_contact_attempts: int | None = Field(None, ge=1, le=20)
+    self_referral_open: bool | None = None
     status: Programme.Status | None = None
 
 

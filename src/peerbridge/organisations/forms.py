@@ -18,6 +18,8 @@ _PROGRAMME_MODEL_FIELDS = [
     "duration_weeks",
     "contact_cadence_days",
     "peer_pay",
+    "max_contact_attempts",
+    "self_referral_open",
     "status",
 ]
 
@@ -49,6 +51,8 @@ class ProgrammeForm(forms.Form):
         "duration_weeks",
         "contact_cadence_days",
         "peer_pay",
+        "max_contact_attempts",
+        "self_referral_open",
         "status",
     ]
 

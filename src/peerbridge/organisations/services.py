@@ -30,6 +30,8 @@ PROGRAMME_FIELDS = frozenset(
         "duration_weeks",
         "contact_cadence_days",
         "peer_pay",
+        "max_contact_attempts",
+        "self_referral_open",
         "status",
     }
 )
