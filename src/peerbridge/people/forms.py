@@ -24,3 +24,13 @@ class MembershipForm(forms.Form):
 
 class EndMembershipForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+
+
+class ConsentTextForm(forms.Form):
+    version = forms.CharField(label=_("Version"), max_length=20)
+    body = forms.CharField(
+        label=_("Wording"),
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text=_("Plain words. Staff read this out or show it when they take consent."),
+    )

@@ -48,3 +48,13 @@ ISSUE_TAGS_EDIT = role_policy(
     {R.ORG_ADMIN, R.PROGRAMME_LEADER, R.COORDINATOR},
     "Those who run a programme keep its list of issues.",
 )
+CONSENT_TEXT_EDIT = role_policy(
+    "consent_text.edit",
+    {R.ORG_ADMIN, R.PROGRAMME_LEADER},
+    "Leaders publish new versions of their programme's consent wording.",
+)
+CONSENT_TEXT_VIEW = role_policy(
+    "consent_text.view",
+    {R.ORG_ADMIN, R.PROGRAMME_LEADER, R.COORDINATOR, R.SUPERVISOR},
+    "Those who take consent read the wording they take it with.",
+)

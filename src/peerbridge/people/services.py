@@ -224,3 +224,15 @@ def require_contact_consent(*, person: Person, programme: Programme, channel: st
         raise ValidationError(
             {"channel": _("This person has not agreed to be contacted this way.")}
         )
+
+
+@transaction.atomic
+def consent_text_publish(
+    *, programme: Programme, version: str, body: str, published_by: User | None
+) -> ConsentText:
+    """A new wording. Consents already given keep pointing at the version they used."""
+    text = ConsentText(programme=programme, version=version.strip(), body=body.strip())
+    text.full_clean()
+    text.save()
+    audit_instance(actor=published_by, action=Action.CREATE, instance=text)
+    return text

@@ -1,4 +1,4 @@
-"""Pages to give people roles in a programme or site, and to end them."""
+"""Pages to give people roles in a programme or site, and to end them; consent wording."""
 
 from __future__ import annotations
 
@@ -14,10 +14,11 @@ from peerbridge.core.access import acting_user, view_policy
 from peerbridge.core.forms import show_service_errors
 from peerbridge.organisations import policies
 from peerbridge.organisations.models import Programme, Site
-from peerbridge.organisations.selectors import access_programme, access_site
+from peerbridge.organisations.selectors import access_programme, access_site, programmes_in_scope
 from peerbridge.organisations.services import role_end
+from peerbridge.people import policies as policies_people
 from peerbridge.people import selectors, services
-from peerbridge.people.forms import EndMembershipForm, MembershipForm
+from peerbridge.people.forms import ConsentTextForm, EndMembershipForm, MembershipForm
 
 
 def _grant(
@@ -93,4 +94,41 @@ def membership_end(request: HttpRequest, assignment_id: int) -> HttpResponse:
         "people/membership_end.html",
         {"form": form, "assignment": assignment},
         status=422 if request.method == "POST" else 200,
+    )
+
+
+@view_policy(policies_people.CONSENT_TEXT_VIEW)
+@require_http_methods(["GET", "POST"])
+def consent_texts(request: HttpRequest, programme_id: int) -> HttpResponse:
+    programme = access_programme(
+        user=request.user, programme_id=programme_id, policy=policies_people.CONSENT_TEXT_VIEW
+    )
+    may_publish = (
+        programmes_in_scope(user=request.user, policy=policies_people.CONSENT_TEXT_EDIT)
+        .filter(pk=programme.pk)
+        .exists()
+    )
+    form = ConsentTextForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if not may_publish:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                services.consent_text_publish(
+                    programme=programme, published_by=acting_user(request), **form.cleaned_data
+                )
+            except ValidationError as error:
+                show_service_errors(form, error)
+            else:
+                messages.success(request, _("New consent wording published."))
+                return redirect("people:consent_texts", programme_id=programme.pk)
+    return render(
+        request,
+        "people/consent_texts.html",
+        {
+            "programme": programme,
+            "texts": programme.consent_texts.all(),
+            "form": form if may_publish else None,
+        },
+        status=422 if form.is_bound else 200,
     )

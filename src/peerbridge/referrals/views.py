@@ -314,9 +314,12 @@ def enrol(request: HttpRequest, enrolment_id: int) -> HttpResponse:
             messages.success(request, _("Enrolled, with consent recorded."))
             return redirect("referrals:enrolment_detail", enrolment_id=enrolment.pk)
     status = 422 if form.is_bound else 200
-    return render(
-        request, "referrals/enrol.html", {"form": form, "enrolment": enrolment}, status=status
-    )
+    context = {
+        "form": form,
+        "enrolment": enrolment,
+        "consent_text": enrolment.programme.consent_texts.order_by("-published_at", "-id").first(),
+    }
+    return render(request, "referrals/enrol.html", context, status=status)
 
 
 @view_policy(policies.INTAKE_MANAGE)
