@@ -51,5 +51,6 @@ def links_for(user: AnyUser) -> list[NavLink]:
         links.append(NavLink(_("My referrals"), reverse("referrals:my_referrals"), "referrals"))
     if roles & policies.AUDIT_VIEW.roles:
         links.append(NavLink(_("Audit log"), reverse("web:audit_log"), "audit"))
+    links.append(NavLink(_("My data"), reverse("rights:my_data"), "my_data"))
     links.append(NavLink(_("My account"), reverse("web:account"), "account"))
     return links
