@@ -23,6 +23,12 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("intake/", "POST"): role_gate(cells(INTAKE, 405)),
     ("programmes/<int:programme_id>/intake/", "GET"): role_gate(cells(INTAKE, 200)),
     ("programmes/<int:programme_id>/intake/", "POST"): role_gate(cells(INTAKE, 405)),
+    ("programmes/<int:programme_id>/intake/summary/", "GET"): role_gate(
+        cells(("evaluator", "supervisor", *INTAKE), 200)
+    ),
+    ("programmes/<int:programme_id>/intake/summary/", "POST"): role_gate(
+        cells(("evaluator", "supervisor", *INTAKE), 405)
+    ),
     ("programmes/<int:programme_id>/waiting/", "GET"): role_gate(cells(INTAKE, 200)),
     ("programmes/<int:programme_id>/waiting/", "POST"): role_gate(cells(INTAKE, 405)),
     ("enrolments/<int:enrolment_id>/", "GET"): role_gate(cells(ENROLMENT_VIEWERS, 200)),

@@ -14,6 +14,7 @@ from peerbridge.core.forms import show_service_errors
 from peerbridge.organisations import policies, selectors, services
 from peerbridge.organisations.forms import OrganisationForm, ProgrammeForm, SiteForm
 from peerbridge.organisations.models import Programme
+from peerbridge.organisations.roles import Role
 
 
 @view_policy(policies.PROGRAMME_VIEW)
@@ -58,6 +59,8 @@ def programme_detail(request: HttpRequest, programme_id: int) -> HttpResponse:
             "programme": programme,
             "can_edit": reaches(policies.PROGRAMME_EDIT),
             "can_see_staff": reaches(policies.STAFF_VIEW),
+            "can_see_numbers": reaches(policies.STAFF_VIEW)
+            or Role.EVALUATOR in selectors.user_roles(request.user),
         },
     )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+import statistics
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,15 +14,20 @@ from django.utils import timezone
 
 from peerbridge.core.access import Policy
 from peerbridge.core.audit import Action, audit_instance, audit_many
-from peerbridge.organisations.models import Programme
+from peerbridge.core.crypto import blind_index_candidates, normalise_email, normalise_phone
+from peerbridge.organisations.models import Organisation, Programme
 from peerbridge.organisations.selectors import AnyUser, programmes_in_scope
+from peerbridge.people import policies as people_policies
 from peerbridge.people.models import Consent, ConsentScope, Person
+from peerbridge.people.selectors import current_consent, people_in_scope
 from peerbridge.referrals import policies
 from peerbridge.referrals.models import (
     INTAKE_STATUSES,
+    TRANSITIONS,
     ContactAttempt,
     Enrolment,
     EnrolmentStatus,
+    EnrolmentStatusChange,
 )
 
 
@@ -52,6 +59,37 @@ def access_enrolment(*, user: AnyUser, enrolment_id: Any, policy: Policy) -> Enr
         raise Http404
     audit_instance(actor=user, action=Action.READ, instance=enrolment.person)
     return enrolment
+
+
+def find_duplicates(
+    *,
+    organisation: Organisation,
+    given_name: str,
+    family_name: str,
+    date_of_birth: datetime.date | None,
+    phone: str = "",
+    email: str = "",
+    exclude_id: int | None = None,
+) -> list[Person]:
+    """People of the organisation with the same name and date of birth, or the same
+    phone or email (matched on blind indexes, never on plaintext)."""
+    match = Q(pk__in=[])
+    if date_of_birth is not None and given_name.strip():
+        match |= Q(
+            given_name__iexact=given_name.strip(),
+            family_name__iexact=family_name.strip(),
+            date_of_birth=date_of_birth,
+        )
+    if phone.strip():
+        match |= Q(phone_index__in=blind_index_candidates(normalise_phone(phone)))
+    if email.strip():
+        match |= Q(email_index__in=blind_index_candidates(normalise_email(email)))
+    found = Person.objects.filter(
+        match, organisation=organisation, erased_at__isnull=True, merged_into__isnull=True
+    )
+    if exclude_id is not None:
+        found = found.exclude(pk=exclude_id)
+    return list(found.order_by("pk")[:10])
 
 
 def _failed_attempts() -> Subquery:
@@ -220,22 +258,6 @@ def referrals_for_referrer(*, user: AnyUser) -> list[Enrolment]:
     )
     return shown
 
-
-# =========================================================================================
-# Reads for the intake HTTP API (referrals/api.py). Kept together at the bottom so the
-# page selectors above can change without touching these.
-# =========================================================================================
-
-import statistics  # noqa: E402
-
-from peerbridge.core.crypto import normalise_email, normalise_phone  # noqa: E402
-from peerbridge.people import policies as people_policies  # noqa: E402
-from peerbridge.people.selectors import current_consent, people_in_scope  # noqa: E402
-from peerbridge.referrals.models import (  # noqa: E402
-    TRANSITIONS,
-    EnrolmentStatusChange,
-)
-from peerbridge.referrals.services import find_duplicates  # noqa: E402
 
 SMALL_CELL = 5  # counts under this are suppressed in de-identified summaries
 

@@ -9,14 +9,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from peerbridge.core.audit import Action, audit, audit_instance
-from peerbridge.core.crypto import blind_index_candidates, normalise_email, normalise_phone
+from peerbridge.core.crypto import normalise_email
 from peerbridge.core.models import User
-from peerbridge.organisations.models import Organisation, Programme
+from peerbridge.organisations.models import Programme
 from peerbridge.people.models import Consent, ConsentScope, Person
 from peerbridge.people.selectors import consent_allows
 from peerbridge.people.services import (
@@ -33,6 +32,7 @@ from peerbridge.referrals.models import (
     EnrolmentStatus,
     EnrolmentStatusChange,
 )
+from peerbridge.referrals.selectors import find_duplicates
 
 S = EnrolmentStatus
 CONTACT_SCOPES = {
@@ -62,37 +62,6 @@ class ReferralDetails:
 
     def person_fields(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
-
-
-def find_duplicates(
-    *,
-    organisation: Organisation,
-    given_name: str,
-    family_name: str,
-    date_of_birth: datetime.date | None,
-    phone: str = "",
-    email: str = "",
-    exclude_id: int | None = None,
-) -> list[Person]:
-    """People of the organisation with the same name and date of birth, or the same
-    phone or email (matched on blind indexes, never on plaintext)."""
-    match = Q(pk__in=[])
-    if date_of_birth is not None and given_name.strip():
-        match |= Q(
-            given_name__iexact=given_name.strip(),
-            family_name__iexact=family_name.strip(),
-            date_of_birth=date_of_birth,
-        )
-    if phone.strip():
-        match |= Q(phone_index__in=blind_index_candidates(normalise_phone(phone)))
-    if email.strip():
-        match |= Q(email_index__in=blind_index_candidates(normalise_email(email)))
-    found = Person.objects.filter(
-        match, organisation=organisation, erased_at__isnull=True, merged_into__isnull=True
-    )
-    if exclude_id is not None:
-        found = found.exclude(pk=exclude_id)
-    return list(found.order_by("pk")[:10])
 
 
 def _build_person(details: ReferralDetails, programme: Programme) -> Person:

@@ -15,6 +15,11 @@ urlpatterns = [
     path("referrals/mine/", views.my_referrals, name="my_referrals"),
     path("intake/", views.intake_overview, name="intake_overview"),
     path("programmes/<int:programme_id>/intake/", views.intake_queue, name="intake_queue"),
+    path(
+        "programmes/<int:programme_id>/intake/summary/",
+        views.intake_summary,
+        name="intake_summary",
+    ),
     path("programmes/<int:programme_id>/waiting/", views.waiting_list, name="waiting_list"),
     path("enrolments/<int:enrolment_id>/", views.enrolment_detail, name="enrolment_detail"),
     path("enrolments/<int:enrolment_id>/attempts/", views.attempt_log, name="attempt_log"),

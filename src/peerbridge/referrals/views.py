@@ -34,7 +34,7 @@ from peerbridge.referrals.forms import (
     SelfReferralForm,
     StatusForm,
 )
-from peerbridge.referrals.models import Enrolment
+from peerbridge.referrals.models import Enrolment, EnrolmentStatus
 
 
 def _throttled(request: HttpRequest, programme: Programme) -> bool:
@@ -151,6 +151,27 @@ def intake_overview(request: HttpRequest) -> HttpResponse:
     return render(request, "referrals/intake_overview.html", {"programmes": programmes})
 
 
+@view_policy(policies.INTAKE_SUMMARY_VIEW)
+@require_safe
+def intake_summary(request: HttpRequest, programme_id: int) -> HttpResponse:
+    """De-identified counts, for evaluators as for staff: no names, small cells hidden."""
+    programme = access_programme(
+        user=request.user, programme_id=programme_id, policy=policies.INTAKE_SUMMARY_VIEW
+    )
+    summary = selectors.intake_summary(programme=programme)
+    return render(
+        request,
+        "referrals/intake_summary.html",
+        {
+            "programme": programme,
+            "summary": summary,
+            "statuses": [(s.label, summary.by_status[s.value]) for s in EnrolmentStatus],
+            "sources": [(s.label, summary.by_source[s.value]) for s in Enrolment.Source],
+            "threshold": selectors.SMALL_CELL,
+        },
+    )
+
+
 def _programme_for_intake(request: HttpRequest, programme_id: int) -> Programme:
     return access_programme(
         user=request.user, programme_id=programme_id, policy=policies.INTAKE_MANAGE
@@ -202,15 +223,7 @@ def enrolment_detail(request: HttpRequest, enrolment_id: int) -> HttpResponse:
         "attempts": enrolment.contact_attempts.select_related("attempted_by__person"),
         "failed_attempts": services.failed_attempts(enrolment),
         "may_manage": manage,
-        "duplicates": services.find_duplicates(
-            organisation=enrolment.programme.site.organisation,
-            given_name=enrolment.person.given_name,
-            family_name=enrolment.person.family_name,
-            date_of_birth=enrolment.person.date_of_birth,
-            phone=enrolment.person.phone,
-            email=enrolment.person.email,
-            exclude_id=enrolment.person_id,
-        )
+        "duplicates": selectors.person_duplicates(user=request.user, person=enrolment.person)
         if manage
         else [],
     }
@@ -350,11 +363,7 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
     person = access_person(
         user=request.user, person_id=person_id, policy=people_policies.PERSON_VIEW
     )
-    enrolments = (
-        selectors.enrolments_in_scope(user=request.user, policy=policies.ENROLMENT_VIEW)
-        .filter(person=person)
-        .select_related("programme")
-    )
+    enrolments = selectors.person_enrolments(user=request.user, person=person)
     return render(
         request,
         "referrals/person_detail.html",
@@ -364,7 +373,7 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
             "experiences": person.experiences.select_related(
                 "programme", "condition__parent__parent"
             ),
-            "consents": person.consents.select_related("programme", "recorded_by__person"),
+            "consents": selectors.consent_history(user=request.user, person=person),
         },
     )
 
