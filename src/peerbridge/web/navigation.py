@@ -49,6 +49,8 @@ def links_for(user: AnyUser) -> list[NavLink]:
     if roles & referral_policies.REFERRAL_STATUS_VIEW.roles:
         links.append(NavLink(_("Refer someone"), reverse("referrals:referral_create"), "refer"))
         links.append(NavLink(_("My referrals"), reverse("referrals:my_referrals"), "referrals"))
+    if roles & referral_policies.DIRECTORY_VIEW.roles:
+        links.append(NavLink(_("Directory"), reverse("directory:service_search"), "directory"))
     if roles & policies.AUDIT_VIEW.roles:
         links.append(NavLink(_("Audit log"), reverse("web:audit_log"), "audit"))
     links.append(NavLink(_("My data"), reverse("rights:my_data"), "my_data"))
