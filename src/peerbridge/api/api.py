@@ -18,6 +18,7 @@ from peerbridge.people.taxonomy_api import router as taxonomy_router
 from peerbridge.referrals.api import router as referrals_router
 from peerbridge.referrals.directory_api import router as directory_router
 from peerbridge.referrals.imports_api import router as imports_router
+from peerbridge.referrals.people_api import router as intake_people_router
 
 
 def _public_docs(view: Any) -> Any:
@@ -46,6 +47,7 @@ api.add_router("", people_router)
 api.add_router("", taxonomy_router)
 api.add_router("", rights_router)
 api.add_router("", referrals_router)
+api.add_router("", intake_people_router)
 api.add_router("", directory_router)
 api.add_router("", imports_router)
 

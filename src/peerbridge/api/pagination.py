@@ -24,10 +24,15 @@ class Pages(PaginationBase):
     def paginate_queryset(
         self, queryset: Any, pagination: Any, request: HttpRequest, **params: Any
     ) -> Any:
-        offset = (pagination.page - 1) * pagination.page_size
-        return {
-            "items": list(queryset[offset : offset + pagination.page_size]),
-            "count": queryset.count(),
-            "page": pagination.page,
-            "page_size": pagination.page_size,
-        }
+        return paginate(queryset, pagination)
+
+
+def paginate(rows: Any, pagination: Any) -> dict[str, Any]:
+    """One page of a queryset or a list, in the Pages output shape."""
+    offset = (pagination.page - 1) * pagination.page_size
+    return {
+        "items": list(rows[offset : offset + pagination.page_size]),
+        "count": len(rows) if isinstance(rows, list) else rows.count(),
+        "page": pagination.page,
+        "page_size": pagination.page_size,
+    }
