@@ -16,6 +16,7 @@ from peerbridge.organisations.models import Organisation, Programme, RoleAssignm
 from peerbridge.organisations.roles import Role
 from peerbridge.people.models import Person
 from peerbridge.people.services import person_create
+from peerbridge.web.demo_people import load_demo_people
 
 DEMO_PASSWORD = "peerbridge-demo"  # noqa: S105  (printed for the demo; DEBUG only)
 DEMO_DOMAIN = "demo.peerbridge.test"
@@ -249,8 +250,10 @@ def load_demo() -> list[DemoLogin]:
         )
     sites = _sites(organisation)
     logins: list[DemoLogin] = []
+    staff: dict[str, User] = {}
+    programmes: dict[str, Programme] = {}
     for local, role, site_code in SITE_ROLES:
-        user = _account(_email(local), faker)
+        user = staff[local] = _account(_email(local), faker)
         _grant(user, role, site=sites[site_code])
         logins.append(DemoLogin(user.email, str(Role(role).label), sites[site_code].name))
     for spec in PROGRAMMES:
@@ -263,8 +266,11 @@ def load_demo() -> list[DemoLogin]:
                 status=Programme.Status.ACTIVE,
                 **values,
             )
+        programmes[spec["letter"]] = programme
         for prefix, role in PROGRAMME_ROLES:
-            user = _account(_email(f"{prefix}.{spec['letter']}"), faker)
+            local = f"{prefix}.{spec['letter']}"
+            user = staff[local] = _account(_email(local), faker)
             _grant(user, role, programme=programme)
             logins.append(DemoLogin(user.email, str(Role(role).label), programme.name))
+    load_demo_people(organisation=organisation, programmes=programmes, staff=staff, sites=sites)
     return logins
