@@ -5,8 +5,10 @@ and synthetic staff for every role. Running it twice adds nothing twice."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from faker import Faker
 
@@ -198,13 +200,20 @@ def _email(local: str) -> str:
     return f"{local}@{DEMO_DOMAIN}"
 
 
+@lru_cache(maxsize=1)
+def _demo_password_hash() -> str:
+    return make_password(DEMO_PASSWORD)
+
+
 def _account(email: str, faker: Faker) -> User:
     # Draw the name whether or not the account exists, so every run hands out the same
     # names to the same logins.
     given, family = faker.first_name(), faker.last_name()
     user = User.objects.filter(email=email).first()
     if user is None:
-        user = User.objects.create_user(email=email, password=DEMO_PASSWORD)
+        user = User.objects.create_user(email=email, password=None)
+        user.password = _demo_password_hash()  # one hash for every demo login: Argon2 is slow
+        user.save(update_fields=["password"])
     if not Person.objects.filter(user=user).exists():
         person_create(given_name=given, family_name=family, created_by=None, user=user)
     return user
