@@ -14,7 +14,7 @@ from faker import Faker
 
 from peerbridge.core.models import AuditEvent, User
 from peerbridge.organisations.models import Organisation, Programme
-from peerbridge.people import taxonomy
+from peerbridge.people import taxonomy, taxonomy_seed
 from peerbridge.people.models import Condition, IssueTag, LivedExperience, Person
 from peerbridge.referrals.models import Enrolment
 from tests.conftest import World, client_for, persona_user
@@ -27,14 +27,14 @@ faker = Faker()
 
 @pytest.fixture
 def conditions(db: None) -> dict[str, Condition]:
-    return taxonomy.seed_taxonomy(Organisation.objects.get(slug="bridges"))
+    return taxonomy_seed.seed_taxonomy(Organisation.objects.get(slug="bridges"))
 
 
 @pytest.fixture
 def issues(world: World) -> dict[str, IssueTag]:
     return {
-        **taxonomy.seed_issue_tags(world.programme_a),
-        **{f"B: {k}": v for k, v in taxonomy.seed_issue_tags(world.programme_b).items()},
+        **taxonomy_seed.seed_issue_tags(world.programme_a),
+        **{f"B: {k}": v for k, v in taxonomy_seed.seed_issue_tags(world.programme_b).items()},
     }
 
 

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from peerbridge.core.models import AuditEvent, User
 from peerbridge.organisations.models import Organisation, Programme
-from peerbridge.people import taxonomy
+from peerbridge.people import taxonomy, taxonomy_seed
 from peerbridge.people.models import Condition, IssueTag
 from tests.conftest import World, client_for, persona_user
 
@@ -32,7 +32,7 @@ def bridges(db: None) -> Organisation:
 
 @pytest.fixture
 def seeded(bridges: Organisation) -> dict[str, Condition]:
-    return taxonomy.seed_taxonomy(bridges)
+    return taxonomy_seed.seed_taxonomy(bridges)
 
 
 @pytest.fixture
@@ -46,9 +46,9 @@ def elsewhere(db: None) -> Organisation:
 def test_seeding_twice_adds_nothing_and_holds_mastectomy_with_reconstruction(
     bridges: Organisation,
 ) -> None:
-    first = taxonomy.seed_taxonomy(bridges)
+    first = taxonomy_seed.seed_taxonomy(bridges)
     count = Condition.objects.filter(organisation=bridges).count()
-    second = taxonomy.seed_taxonomy(bridges)
+    second = taxonomy_seed.seed_taxonomy(bridges)
     assert Condition.objects.filter(organisation=bridges).count() == count
     assert {k: v.pk for k, v in first.items()} == {k: v.pk for k, v in second.items()}
     facet = second[WITH_RECONSTRUCTION]
@@ -68,12 +68,12 @@ def test_seeding_twice_adds_nothing_and_holds_mastectomy_with_reconstruction(
 
 
 def test_issue_tags_are_seeded_for_every_demo_programme_once(world: World) -> None:
-    for programme in Programme.objects.filter(code__in=list(taxonomy.ISSUE_TAGS)):
-        first = taxonomy.seed_issue_tags(programme)
+    for programme in Programme.objects.filter(code__in=list(taxonomy_seed.ISSUE_TAGS)):
+        first = taxonomy_seed.seed_issue_tags(programme)
         assert first, programme.code
-        taxonomy.seed_issue_tags(programme)
+        taxonomy_seed.seed_issue_tags(programme)
         assert IssueTag.objects.filter(programme=programme).count() == len(first)
-    assert set(taxonomy.ISSUE_TAGS) == set(Programme.objects.values_list("code", flat=True)), (
+    assert set(taxonomy_seed.ISSUE_TAGS) == set(Programme.objects.values_list("code", flat=True)), (
         "every demo programme has issue tags"
     )
     names = set(world.programme_a.issue_tags.values_list("name", flat=True))
@@ -324,7 +324,7 @@ def test_a_coordinator_keeps_the_programme_issue_list(world: World) -> None:
 def test_the_issue_list_page_costs_the_same_however_long_the_list(world: World) -> None:
     client = client_for("coordinator")
     url = f"/programmes/{world.programme_a.pk}/issues/"
-    taxonomy.seed_issue_tags(world.programme_a)
+    taxonomy_seed.seed_issue_tags(world.programme_a)
     with CaptureQueriesContext(connection) as before:
         client.get(url)
     for n in range(10):

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from peerbridge.organisations.models import Organisation
-from peerbridge.people import taxonomy
+from peerbridge.people import taxonomy_seed
 from peerbridge.people.models import Condition, IssueTag, LivedExperience, Person
 from peerbridge.referrals.models import Enrolment
 from tests.conftest import World, client_for
@@ -43,8 +43,8 @@ MALFORMED_VALUES: list[Any] = [
 @pytest.fixture
 def setting(world: World) -> dict[str, Any]:
     organisation = Organisation.objects.get(slug="bridges")
-    conditions = taxonomy.seed_taxonomy(organisation)
-    issues = taxonomy.seed_issue_tags(world.programme_a)
+    conditions = taxonomy_seed.seed_taxonomy(organisation)
+    issues = taxonomy_seed.seed_issue_tags(world.programme_a)
     person = Person.objects.create(given_name="Malformed", family_name="Input")
     Enrolment.objects.create(
         person=person, programme=world.programme_a, source=Enrolment.Source.STAFF

@@ -24,7 +24,8 @@ from peerbridge.people.models import (
     LivedExperience,
     Person,
 )
-from peerbridge.people.taxonomy import lived_experience_save, seed_issue_tags, seed_taxonomy
+from peerbridge.people.taxonomy import lived_experience_save
+from peerbridge.people.taxonomy_seed import seed_issue_tags, seed_taxonomy
 from peerbridge.web.demo_cohorts import (
     ACCESS_NEEDS,
     BACKGROUNDS,
