@@ -54,7 +54,7 @@ def make_csv(rows: int) -> bytes:
     channels, caregivers and priorities, each person with their own phone and email."""
     from faker import Faker
 
-    from peerbridge.referrals.imports import COLUMNS
+    from peerbridge.referrals.imports_reading import COLUMNS
 
     fake = Faker("en_GB")
     fake.seed_instance(SEED)
@@ -219,7 +219,8 @@ def main(argv: list[str] | None = None) -> None:
 
 def run(size: int) -> None:
     from peerbridge.people.models import Person
-    from peerbridge.referrals.imports import check_rows, import_commit, import_preview, read_rows
+    from peerbridge.referrals.imports import check_rows, import_commit, import_preview
+    from peerbridge.referrals.imports_reading import read_rows
 
     data = make_csv(size)
     user, bulk_programme, naive_programme = world()

@@ -23,16 +23,15 @@ from peerbridge.organisations import services as organisation_services
 from peerbridge.organisations.models import Programme
 from peerbridge.organisations.roles import Role
 from peerbridge.people.models import Consent, Person
-from peerbridge.referrals import imports
+from peerbridge.referrals import imports, imports_reading
 from peerbridge.referrals.imports import (
-    COLUMNS,
     batch_report,
     check_rows,
     import_commit,
     import_discard,
     import_preview,
-    read_rows,
 )
+from peerbridge.referrals.imports_reading import COLUMNS, read_rows
 from peerbridge.referrals.models import Enrolment, EnrolmentStatusChange, ImportBatch
 from peerbridge.referrals.services import ReferralDetails, referral_create
 from tests.conftest import World, client_for
@@ -368,7 +367,7 @@ def test_files_that_cannot_be_imported_are_refused_with_a_reason(
 
 
 def test_too_many_rows_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(imports, "MAX_ROWS", 2)
+    monkeypatch.setattr(imports_reading, "MAX_ROWS", 2)
     with pytest.raises(ValidationError):
         read_rows("people.csv", b"given_name,phone\nA,1\nB,2\nC,3\n")
 

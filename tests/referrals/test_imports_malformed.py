@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from peerbridge.people.models import Person
-from peerbridge.referrals import imports
+from peerbridge.referrals import imports, imports_reading
 from peerbridge.referrals.models import Enrolment, ImportBatch
 from tests.api.test_malformed_input import MALFORMED_VALUES
 from tests.conftest import World, client_for, persona_user
@@ -80,7 +80,7 @@ def test_a_form_field_instead_of_a_file_is_refused(world: World) -> None:
 def test_an_oversized_file_is_refused_before_it_is_read(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(imports, "MAX_UPLOAD_BYTES", 1_000)
+    monkeypatch.setattr(imports_reading, "MAX_UPLOAD_BYTES", 1_000)
     big = VALID + b"Ben,+44 7700 900002\n" * 100
     before = _counts()
     error = _assert_error_shape(

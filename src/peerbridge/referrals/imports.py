@@ -11,13 +11,10 @@ row is mostly the encryption of contact details.
 
 from __future__ import annotations
 
-import csv
 import datetime
 import functools
-import io
 import re
 import sqlite3
-import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -28,9 +25,7 @@ from django.core.validators import MaxLengthValidator
 from django.db import connection, models, transaction
 from django.http import Http404
 from django.utils import timezone
-from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from peerbridge.core.audit import Action, audit_instance, audit_many
 from peerbridge.core.crypto import blind_index_candidates, normalise_email, normalise_phone
@@ -40,6 +35,12 @@ from peerbridge.organisations.selectors import AnyUser, programmes_in_scope
 from peerbridge.people.models import CONTACT_SCOPE_FOR_CHANNEL, Consent, Person, is_language_code
 from peerbridge.people.services import validate_email_field
 from peerbridge.referrals import policies
+from peerbridge.referrals.imports_reading import (
+    UploadedRows,
+    parse_csv_text,
+    read_rows,
+    rows_as_csv,
+)
 from peerbridge.referrals.models import (
     Enrolment,
     EnrolmentStatus,
@@ -47,37 +48,6 @@ from peerbridge.referrals.models import (
     ImportBatch,
 )
 
-# The columns a file may have (header names are case-insensitive; spaces and hyphens
-# count as underscores). Shown on the upload page and in the template CSV.
-COLUMNS: dict[str, Promise] = {
-    "given_name": gettext_lazy("Required. The person's given (first) name."),
-    "family_name": gettext_lazy("Family name."),
-    "preferred_name": gettext_lazy("The name they like to be called."),
-    "date_of_birth": gettext_lazy("YYYY-MM-DD, for example 1984-03-21 (or an Excel date)."),
-    "age_band": gettext_lazy(
-        "When the date of birth is not known: under_18, 18_24, 25_34, 35_44, 45_54, "
-        "55_64, 65_74 or 75_plus."
-    ),
-    "gender": gettext_lazy("woman, man, non_binary, self_described or not_said."),
-    "languages": gettext_lazy(
-        "ISO 639 codes, the preferred first, separated by ; or spaces (for example es;en)."
-    ),
-    "area": gettext_lazy("Postcode or area."),
-    "phone": gettext_lazy("Phone number. Each row needs a phone number or an email address."),
-    "email": gettext_lazy("Email address."),
-    "preferred_channels": gettext_lazy(
-        "How they would like to be contacted: phone, sms, email, separated by ;."
-    ),
-    "kind": gettext_lazy("patient (the default) or caregiver."),
-    "priority": gettext_lazy("routine (the default), soon or urgent."),
-    "referrer_organisation": gettext_lazy("The service that referred them."),
-    "referral_reason": gettext_lazy("Why they were referred (kept encrypted)."),
-    "consent_contact": gettext_lazy(
-        "yes when the person agreed to be contacted on their preferred channels "
-        "(recorded as written consent); no or empty otherwise."
-    ),
-}
-REQUIRED_COLUMNS = ("given_name",)
 PERSON_COLUMNS = (
     "given_name",
     "family_name",
@@ -91,10 +61,6 @@ PERSON_COLUMNS = (
     "email",
     "preferred_channels",
 )
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-MAX_ROWS = 200_000
-# An .xlsx is a zip: refuse one that would unpack to far more than any real sheet.
-MAX_XLSX_UNPACKED_BYTES = 400 * 1024 * 1024
 COMMIT_CHUNK = 1000
 # Duplicate lookups stream the organisation's people when there are at most this many
 # per row of the file (cheaper than binding the file's values), else query by value.
@@ -148,15 +114,6 @@ class ImportRow:
 
 
 @dataclass
-class UploadedRows:
-    """A file's header (normalised column names) and its data rows, numbered as the user
-    sees them. Blank rows are skipped but keep their numbers."""
-
-    columns: list[str]
-    rows: list[tuple[int, list[str]]]
-
-
-@dataclass
 class ImportReport:
     row_count: int
     valid: list[ImportRow] = field(default_factory=list)
@@ -171,181 +128,6 @@ class ImportReport:
     def error_row_count(self) -> int:
         """Rows with at least one error (one row may have several)."""
         return self.row_count - len(self.valid)
-
-
-# --- Reading files -------------------------------------------------------------------
-
-
-def read_rows(filename: str, data: bytes) -> UploadedRows:
-    """The rows of an uploaded CSV (UTF-8, with or without BOM, comma or semicolon
-    separated) or XLSX file (its first sheet). A file that cannot be read, or whose
-    header lacks required columns or names unknown ones, is a ValidationError on "file"."""
-    if not data:
-        raise _file_error(_("The file is empty."))
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise _file_error(
-            _("The file is larger than %(mb)s MB: split it into smaller files.")
-            % {"mb": MAX_UPLOAD_BYTES // (1024 * 1024)}
-        )
-    suffix = PurePath(filename).suffix.lower()
-    if suffix == ".csv":
-        return _read_csv(data)
-    if suffix == ".xlsx":
-        return _read_xlsx(data)
-    raise _file_error(_("Upload a .csv or .xlsx file."))
-
-
-def _file_error(message: str) -> ValidationError:
-    return ValidationError({"file": message})
-
-
-def _read_csv(data: bytes) -> UploadedRows:
-    if b"\x00" in data:
-        raise _file_error(
-            _("The file contains NUL characters, so it is not CSV text: save it as CSV UTF-8.")
-        )
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise _file_error(_("The file is not UTF-8 text: save it as CSV UTF-8.")) from None
-    return _parse_csv_text(text)
-
-
-def _parse_csv_text(text: str) -> UploadedRows:
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    # strict: an unclosed quote is an error, not the rest of the file in one cell.
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    try:
-        return _collect(reader)
-    except csv.Error:
-        raise _file_error(
-            _("The file could not be read as CSV (check for an unclosed quote).")
-        ) from None
-
-
-def _read_xlsx(data: bytes) -> UploadedRows:
-    # openpyxl is imported here: only uploads of workbooks pay for loading it.
-    from openpyxl import load_workbook
-
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-        if unpacked > MAX_XLSX_UNPACKED_BYTES:
-            raise _file_error(_("The workbook is too large: split it into smaller files."))
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except ValidationError:
-        raise
-    except Exception:  # any malformed workbook: the parser's many exception types
-        raise _file_error(_("The file is not a valid Excel (.xlsx) workbook.")) from None
-    try:
-        sheet = workbook.worksheets[0] if workbook.worksheets else None
-        if sheet is None:
-            raise _file_error(_("The workbook has no sheet."))
-        rows = (
-            [_cell_text(value) for value in values] for values in sheet.iter_rows(values_only=True)
-        )
-        return _collect(rows)
-    except ValidationError:
-        raise
-    except Exception:  # a sheet that breaks the parser half way
-        raise _file_error(_("The file is not a valid Excel (.xlsx) workbook.")) from None
-    finally:
-        workbook.close()
-
-
-def _cell_text(value: object) -> str:
-    """Excel cells as the text a CSV would hold: dates as YYYY-MM-DD, whole numbers
-    (phone numbers typed as numbers) without a decimal point."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime.datetime):
-        if value.time() == datetime.time(0, 0):
-            return value.date().isoformat()
-        return value.isoformat(sep=" ")
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _normalise_header(name: str) -> str:
-    return re.sub(r"[\s\-]+", "_", name.strip().lower())
-
-
-def _collect(records: Any) -> UploadedRows:
-    iterator = iter(records)
-    header = next(iterator, None)
-    if header is not None and not any(cell.strip() for cell in header):
-        raise _file_error(_("The first row must name the columns (given_name, phone, ...)."))
-    if header is None:
-        raise _file_error(_("The file is empty."))
-    columns = [_normalise_header(cell) for cell in header]
-    while columns and not columns[-1]:
-        columns.pop()
-    _check_header(columns)
-    rows: list[tuple[int, list[str]]] = []
-    for number, cells in enumerate(iterator, start=2):
-        if not any(cell.strip() for cell in cells):
-            if number > 2 * MAX_ROWS:  # a sheet of endless empty rows
-                raise _file_error(_("The file has too many empty rows."))
-            continue
-        if len(rows) >= MAX_ROWS:
-            raise _file_error(
-                _("The file has more than %(n)s rows: split it into smaller files.")
-                % {"n": f"{MAX_ROWS:,}"}
-            )
-        if any("\x00" in cell for cell in cells):
-            raise _file_error(_("The file contains NUL characters."))
-        rows.append((number, cells))
-    if not rows:
-        raise _file_error(_("The file has a header but no rows to import."))
-    return UploadedRows(columns=columns, rows=rows)
-
-
-def _check_header(columns: list[str]) -> None:
-    unknown = [(name[:40] or "(blank)") for name in columns if name not in COLUMNS][:10]
-    if unknown:
-        raise _file_error(
-            _("Unknown columns: %(unknown)s. The columns are: %(known)s.")
-            % {"unknown": ", ".join(unknown), "known": ", ".join(COLUMNS)}
-        )
-    repeated = sorted({name for name in columns if columns.count(name) > 1})
-    if repeated:
-        raise _file_error(
-            _("Columns named more than once: %(names)s.") % {"names": ", ".join(repeated)}
-        )
-    missing = [name for name in REQUIRED_COLUMNS if name not in columns]
-    if missing:
-        raise _file_error(
-            _("The header lacks the required columns: %(names)s.") % {"names": ", ".join(missing)}
-        )
-    if "phone" not in columns and "email" not in columns:
-        raise _file_error(_("The file needs a phone or an email column (or both)."))
-
-
-def rows_as_csv(rows: UploadedRows, *, keep: set[int] | None = None) -> str:
-    """CSV text of the rows (all, or those numbered in `keep`). Rows left out become
-    blank lines, so every row keeps the number the user saw."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(rows.columns)
-    line = 2
-    for number, cells in rows.rows:
-        out.write("\n" * (number - line))
-        if keep is None or number in keep:
-            writer.writerow(cells)
-        else:
-            out.write("\n")
-        line = number + 1
-    return out.getvalue()
-
-
-def template_csv() -> str:
-    return ",".join(COLUMNS) + "\n"
 
 
 # --- Checking rows ---------------------------------------------------------------------
@@ -740,7 +522,7 @@ def batch_report(batch: ImportBatch) -> ImportReport:
         return cached
     if not batch.content:
         return ImportReport(row_count=0)
-    rows = _parse_csv_text(batch.content)
+    rows = parse_csv_text(batch.content)
     report = check_rows(batch.programme, rows)
     if batch.status == ImportBatch.Status.COMMITTED:
         # Every row still here was left out. One that passes on its own now was left
@@ -824,7 +606,7 @@ def import_commit(*, batch: ImportBatch, committed_by: User, only_valid_rows: bo
     """Import the batch's rows in one transaction: all of them, or nothing when any row
     fails, unless `only_valid_rows`. Returns how many people were imported."""
     _require_previewed(batch.status)
-    rows = _parse_csv_text(batch.content)
+    rows = parse_csv_text(batch.content)
     report = check_rows(batch.programme, rows)
     if report.errors and not only_valid_rows:
         raise ValidationError({"rows": problem_messages(report.errors)})

@@ -11,7 +11,7 @@ from ninja.responses import Status
 
 from peerbridge.core.access import acting_user, api_policy
 from peerbridge.organisations.selectors import access_programme
-from peerbridge.referrals import imports, policies
+from peerbridge.referrals import imports, imports_reading, policies
 from peerbridge.referrals.models import ImportBatch
 
 router = Router(tags=["imports"])
@@ -84,7 +84,7 @@ def upload_import(
     )
     if file is None:
         raise ValidationError({"file": _("Attach a .csv or .xlsx file as the field 'file'.")})
-    if (file.size or 0) > imports.MAX_UPLOAD_BYTES:
+    if (file.size or 0) > imports_reading.MAX_UPLOAD_BYTES:
         raise ValidationError({"file": _("The file is larger than 20 MB.")})
     batch = imports.import_preview(
         programme=programme,

@@ -6,7 +6,7 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
-from peerbridge.referrals.imports import MAX_UPLOAD_BYTES
+from peerbridge.referrals.imports_reading import MAX_UPLOAD_BYTES
 
 
 class ImportUploadForm(forms.Form):

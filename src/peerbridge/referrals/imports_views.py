@@ -18,7 +18,7 @@ from peerbridge.core.access import acting_user, view_policy
 from peerbridge.core.forms import show_service_errors
 from peerbridge.organisations.selectors import access_programme
 from peerbridge.people.models import Person
-from peerbridge.referrals import imports, policies
+from peerbridge.referrals import imports, imports_reading, policies
 from peerbridge.referrals.imports_forms import ImportCommitForm, ImportUploadForm
 from peerbridge.referrals.models import Enrolment, ImportBatch
 
@@ -54,7 +54,7 @@ def upload(request: HttpRequest, programme_id: int) -> HttpResponse:
         {
             "programme": programme,
             "form": form,
-            "columns": [(name, help_text) for name, help_text in imports.COLUMNS.items()],
+            "columns": [(name, help_text) for name, help_text in imports_reading.COLUMNS.items()],
             "recent": recent,
         },
         status=422 if posted else 200,
@@ -65,7 +65,7 @@ def upload(request: HttpRequest, programme_id: int) -> HttpResponse:
 @require_safe
 def template(request: HttpRequest, programme_id: int) -> HttpResponse:
     access_programme(user=request.user, programme_id=programme_id, policy=policies.IMPORT_MANAGE)
-    response = HttpResponse(imports.template_csv(), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(imports_reading.template_csv(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="peerbridge-import-template.csv"'
     return response
 
