@@ -24,6 +24,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
+from django.db.models.lookups import Exact
 
 
 class DecryptionError(Exception):
@@ -78,10 +79,25 @@ class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
         return encrypt(str(value))
 
     def get_lookup(self, lookup_name: str) -> Any:
-        # Equality on ciphertext would silently never match: refuse loudly instead.
-        if lookup_name not in {"isnull", "exact"}:
+        # A lookup on ciphertext would silently never match (each encryption has its own
+        # IV): refuse loudly instead. "Is it empty" is the one question that works.
+        if lookup_name == "exact":
+            return EmptyOnlyExact
+        if lookup_name != "isnull":
             raise NotImplementedError(f"Encrypted fields cannot be filtered with {lookup_name}.")
         return super().get_lookup(lookup_name)
+
+
+class EmptyOnlyExact(Exact):  # type: ignore[type-arg]
+    """`field=""` works on an encrypted field; `field="a value"` could never match, so
+    it raises. Find values through a BlindIndexField instead."""
+
+    def get_prep_lookup(self) -> Any:
+        if self.rhs not in ("", None):
+            raise NotImplementedError(
+                "Encrypted fields can only be compared with empty text; use a blind index."
+            )
+        return super().get_prep_lookup()
 
 
 def normalise_email(value: str) -> str:

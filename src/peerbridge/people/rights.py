@@ -417,6 +417,7 @@ def _erase_identifiers(record: Person, now: datetime.datetime) -> None:
         if _is_free_text(field):
             setattr(record, field.attname, "")
     record.given_name = ERASED_GIVEN_NAME
+    record.cultural_groups = []  # may hold self-described, special-category text
     record.date_of_birth = None
     record.latitude = None
     record.longitude = None

@@ -370,9 +370,11 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
         {
             "person": person,
             "enrolments": enrolments,
-            "experiences": person.experiences.select_related(
-                "programme", "condition__parent__parent"
-            ),
+            "experiences": person.experiences.filter(
+                programme_id__in=programmes_in_scope(
+                    user=request.user, policy=people_policies.PERSON_VIEW
+                ).values("pk")
+            ).select_related("programme", "condition__parent__parent"),
             "consents": selectors.consent_history(user=request.user, person=person),
         },
     )
