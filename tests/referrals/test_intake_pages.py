@@ -60,6 +60,11 @@ def test_self_referral_creates_a_referral_and_confirms(world: Any) -> None:
     assert enrolment.person.languages == ["es"]
     consent = Consent.objects.get(person=enrolment.person)
     assert (consent.method, sorted(consent.scopes)) == ("online", ["contact_phone", "contact_sms"])
+    # The public page's audit rows do not tie the new person to an address.
+    created = AuditEvent.objects.get(
+        action="create", object_type="people.person", object_id=str(enrolment.person_id)
+    )
+    assert (created.actor_id, created.source_ip) == (None, None)
 
 
 @pytest.mark.django_db

@@ -20,6 +20,18 @@ def _actor_id(actor: User | AnonymousUser | None) -> int | None:
     return int(actor.pk)
 
 
+# Sign-in failures and lockouts keep the address: that is how an attack is traced. Any
+# other anonymous event (a public self-referral) does not, because the row's object id
+# would tie a person's record to their address, and audit rows are never erased.
+_ADDRESS_KEPT_WHEN_ANONYMOUS = frozenset({Action.LOGIN_FAILED, Action.LOCKOUT})
+
+
+def _source_ip(actor: User | AnonymousUser | None, action: str, address: str | None) -> str | None:
+    if _actor_id(actor) is None and action not in _ADDRESS_KEPT_WHEN_ANONYMOUS:
+        return None
+    return address
+
+
 def _event(
     *, actor: User | AnonymousUser | None, action: str, object_type: str, object_id: object
 ) -> AuditEvent:
@@ -30,7 +42,7 @@ def _event(
         object_type=object_type,
         object_id="" if object_id is None else str(object_id),
         request_id=context.request_id if context else "",
-        source_ip=context.source_ip if context else None,
+        source_ip=_source_ip(actor, action, context.source_ip if context else None),
         route=context.route if context else "",
     )
 
