@@ -121,7 +121,7 @@ def test_a_referral_walks_the_closed_loop_and_the_referrer_sees_only_its_status(
     assert set(mine) == MINE_FIELDS
     assert mine["person_name"] == "Jordan Okafor" and mine["referrer_status"] == "received"
 
-    queue = coordinator.get(f"{API}/programmes/{programme.pk}/intake-queue").json()
+    queue = coordinator.get(f"{API}/programmes/{programme.pk}/intake-queue").json()["items"]
     [row] = [row for row in queue if row["enrolment_id"] == eid]
     assert row["priority"] == "soon" and row["attempts"] == 0 and row["person_id"] == pid
 
@@ -143,7 +143,7 @@ def test_a_referral_walks_the_closed_loop_and_the_referrer_sees_only_its_status(
     )
     assert closed.status_code == 422
     assert "to_status" in closed.json()["error"]["fields"]
-    queue = coordinator.get(f"{API}/programmes/{programme.pk}/intake-queue").json()
+    queue = coordinator.get(f"{API}/programmes/{programme.pk}/intake-queue").json()["items"]
     [row] = [row for row in queue if row["enrolment_id"] == eid]
     assert row["failed_attempts"] == needed - 1 and row["may_close_unreachable"] is False
 
@@ -175,7 +175,7 @@ def test_a_referral_walks_the_closed_loop_and_the_referrer_sees_only_its_status(
     for private in (b"7700", b"detox", b"ward 4", b"1988", b"waiting", b"participation"):
         assert private not in listed.content
 
-    waiting = coordinator.get(f"{API}/programmes/{programme.pk}/waiting-list").json()
+    waiting = coordinator.get(f"{API}/programmes/{programme.pk}/waiting-list").json()["items"]
     assert eid in [row["enrolment_id"] for row in waiting]
     detail = coordinator.get(f"{API}/enrolments/{eid}").json()
     assert [change["to_status"] for change in detail["history"]] == [
@@ -225,7 +225,7 @@ def test_a_referral_closes_unreachable_after_the_programmes_attempts(world: Worl
         attempt = {"channel": "phone", "outcome": "left_message"}
         logged = _send(coordinator, "post", f"/enrolments/{enrolment.pk}/attempts", attempt)
         assert logged.status_code == 201
-    queue = coordinator.get(f"{API}/programmes/{programme.pk}/intake-queue").json()
+    queue = coordinator.get(f"{API}/programmes/{programme.pk}/intake-queue").json()["items"]
     [row] = [row for row in queue if row["enrolment_id"] == enrolment.pk]
     assert row["may_close_unreachable"] is True
     closed = _send(

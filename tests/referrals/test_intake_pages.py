@@ -263,3 +263,30 @@ def test_duplicate_is_flagged_and_merge_keeps_history(world: Any) -> None:
     assert AuditEvent.objects.filter(
         action="update", object_type="people.person", object_id=str(second.pk)
     ).exists()
+
+
+@pytest.mark.django_db
+def test_a_queue_of_thousands_pages_and_checks_duplicates_in_bounded_queries(world: Any) -> None:
+    """After a big import the queue still answers (SQLite refuses very deep OR trees)."""
+    from peerbridge.core.models import User as Account
+    from peerbridge.referrals.imports import import_commit, import_preview
+
+    header = "given_name,family_name,date_of_birth,phone,email\n"
+    lines = [
+        f"P{n},Queue,1980-01-{1 + n % 28:02d},+1 212 555 {n:04d},p{n}@example.net"
+        for n in range(1500)
+    ]
+    coordinator = Account.objects.get(email="coordinator.a@demo.peerbridge.test")
+    batch = import_preview(
+        programme=world.programme_a,
+        uploaded_by=coordinator,
+        filename="big.csv",
+        data=(header + "\n".join(lines)).encode(),
+    )
+    assert import_commit(batch=batch, committed_by=coordinator) == 1500
+    client = client_for("coordinator")
+    response = client.get(f"/programmes/{world.programme_a.pk}/intake/?page=2")
+    assert response.status_code == 200
+    assert len(response.context["rows"]) == 50
+    assert response.context["queue"].count >= 1500
+    assert client.get(f"/programmes/{world.programme_a.pk}/intake/?page=x").status_code == 200

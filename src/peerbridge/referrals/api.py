@@ -131,6 +131,13 @@ class QueueRowOut(Schema):
     possible_duplicate: bool
 
 
+class QueuePageOut(Schema):
+    items: list[QueueRowOut]
+    count: int
+    page: int
+    page_size: int
+
+
 class StatusChangeOut(Schema):
     from_status: EnrolmentStatus | None
     to_status: EnrolmentStatus
@@ -271,8 +278,19 @@ def _referral_details(payload: ReferralIn) -> services.ReferralDetails:
     return services.ReferralDetails(**values)
 
 
-def _queue_rows(rows: list[selectors.QueueRow]) -> list[dict[str, Any]]:
-    flagged = selectors.people_with_possible_duplicates([row.enrolment.person for row in rows])
+def _queue_page(request: HttpRequest, queue: selectors.QueuePage) -> dict[str, Any]:
+    return {
+        "items": _queue_rows(request, queue.rows),
+        "count": queue.count,
+        "page": queue.page,
+        "page_size": queue.page_size,
+    }
+
+
+def _queue_rows(request: HttpRequest, rows: list[selectors.QueueRow]) -> list[dict[str, Any]]:
+    flagged = selectors.people_with_possible_duplicates(
+        user=request.user, people=[row.enrolment.person for row in rows]
+    )
     return [
         {
             "enrolment_id": row.enrolment.pk,
@@ -371,22 +389,42 @@ def my_referrals(request: HttpRequest, pagination: Query[Pages.Input]) -> dict[s
     return paginate(selectors.referrals_for_referrer(user=request.user), pagination)
 
 
-@router.get("/programmes/{programme_id}/intake-queue", response=list[QueueRowOut])
+@router.get("/programmes/{programme_id}/intake-queue", response=QueuePageOut)
 @api_policy(policies.INTAKE_MANAGE)
-def intake_queue(request: HttpRequest, programme_id: int) -> list[dict[str, Any]]:
+def intake_queue(
+    request: HttpRequest, programme_id: int, pagination: Query[Pages.Input]
+) -> dict[str, Any]:
     programme = access_programme(
         user=request.user, programme_id=programme_id, policy=policies.INTAKE_MANAGE
     )
-    return _queue_rows(selectors.intake_queue(user=request.user, programme=programme))
+    return _queue_page(
+        request,
+        selectors.intake_queue(
+            user=request.user,
+            programme=programme,
+            page=pagination.page,
+            page_size=pagination.page_size,
+        ),
+    )
 
 
-@router.get("/programmes/{programme_id}/waiting-list", response=list[QueueRowOut])
+@router.get("/programmes/{programme_id}/waiting-list", response=QueuePageOut)
 @api_policy(policies.INTAKE_MANAGE)
-def waiting_list(request: HttpRequest, programme_id: int) -> list[dict[str, Any]]:
+def waiting_list(
+    request: HttpRequest, programme_id: int, pagination: Query[Pages.Input]
+) -> dict[str, Any]:
     programme = access_programme(
         user=request.user, programme_id=programme_id, policy=policies.INTAKE_MANAGE
     )
-    return _queue_rows(selectors.waiting_list(user=request.user, programme=programme))
+    return _queue_page(
+        request,
+        selectors.waiting_list(
+            user=request.user,
+            programme=programme,
+            page=pagination.page,
+            page_size=pagination.page_size,
+        ),
+    )
 
 
 @router.get("/programmes/{programme_id}/intake-summary", response=IntakeSummaryOut)

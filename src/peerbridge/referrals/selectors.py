@@ -142,27 +142,52 @@ def _rows(user: AnyUser, enrolments: list[Enrolment], since_field: str) -> list[
     return rows
 
 
-def intake_queue(*, user: AnyUser, programme: Programme) -> list[QueueRow]:
+QUEUE_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    rows: list[QueueRow]
+    count: int
+    page: int
+    page_size: int
+
+    @property
+    def page_count(self) -> int:
+        return max(1, -(-self.count // self.page_size))
+
+
+def _queue_page(
+    user: AnyUser, enrolments: QuerySet[Enrolment], since_field: str, page: int, page_size: int
+) -> QueuePage:
+    """One page of a queue; only the people on it are read (and audited)."""
+    count = enrolments.count()
+    page = max(1, min(page, max(1, -(-count // page_size))))
+    offset = (page - 1) * page_size
+    shown = list(_with_queue_columns(enrolments)[offset : offset + page_size])
+    return QueuePage(
+        rows=_rows(user, shown, since_field), count=count, page=page, page_size=page_size
+    )
+
+
+def intake_queue(
+    *, user: AnyUser, programme: Programme, page: int = 1, page_size: int = QUEUE_PAGE_SIZE
+) -> QueuePage:
     """New referrals and those being contacted, most urgent first, then oldest."""
-    enrolments = list(
-        _with_queue_columns(
-            Enrolment.objects.filter(programme=programme, status__in=sorted(INTAKE_STATUSES))
-        ).order_by("-priority", "received_at", "pk")
-    )
-    return _rows(user, enrolments, "received_at")
+    enrolments = Enrolment.objects.filter(
+        programme=programme, status__in=sorted(INTAKE_STATUSES)
+    ).order_by("-priority", "received_at", "pk")
+    return _queue_page(user, enrolments, "received_at", page, page_size)
 
 
-def waiting_list(*, user: AnyUser, programme: Programme) -> list[QueueRow]:
+def waiting_list(
+    *, user: AnyUser, programme: Programme, page: int = 1, page_size: int = QUEUE_PAGE_SIZE
+) -> QueuePage:
     """Enrolled people waiting for a match, by priority then time waiting."""
-    enrolments = list(
-        _with_queue_columns(
-            Enrolment.objects.filter(
-                programme=programme,
-                status__in=[EnrolmentStatus.ENROLLED, EnrolmentStatus.WAITING],
-            )
-        ).order_by("-priority", "waiting_since", "received_at", "pk")
-    )
-    return _rows(user, enrolments, "waiting_since")
+    enrolments = Enrolment.objects.filter(
+        programme=programme, status__in=[EnrolmentStatus.ENROLLED, EnrolmentStatus.WAITING]
+    ).order_by("-priority", "waiting_since", "received_at", "pk")
+    return _queue_page(user, enrolments, "waiting_since", page, page_size)
 
 
 def intake_overview(*, user: AnyUser) -> QuerySet[Programme]:
@@ -183,47 +208,49 @@ def intake_overview(*, user: AnyUser) -> QuerySet[Programme]:
     )
 
 
-def people_with_possible_duplicates(people: list[Person]) -> set[int]:
+DUPLICATE_LOOKUP_CHUNK = 400  # values per IN list: far below every database's limits
+
+
+def _chunked(values: list[Any]) -> list[list[Any]]:
+    return [
+        values[i : i + DUPLICATE_LOOKUP_CHUNK]
+        for i in range(0, len(values), DUPLICATE_LOOKUP_CHUNK)
+    ]
+
+
+def people_with_possible_duplicates(*, user: AnyUser, people: list[Person]) -> set[int]:
     """Of these people, those sharing a phone, an email, or name and date of birth with
-    another current record of their organisation: one query for a whole queue."""
+    another current record the user could merge (nobody out of reach is counted).
+    Indexes are matched under every configured key; lookups go in bounded IN lists."""
     if not people:
         return set()
-    match = Q(pk__in=[])
+    by_index: dict[str, set[int]] = {}
     for person in people:
-        if person.phone_index:
-            match |= Q(phone_index=person.phone_index)
-        if person.email_index:
-            match |= Q(email_index=person.email_index)
-        if person.date_of_birth:
-            match |= Q(
-                given_name__iexact=person.given_name,
-                family_name__iexact=person.family_name,
-                date_of_birth=person.date_of_birth,
-            )
-    others = Person.objects.filter(
-        match,
-        organisation_id__in={p.organisation_id for p in people},
-        erased_at__isnull=True,
-        merged_into__isnull=True,
-    ).values_list("pk", "phone_index", "email_index", "given_name", "family_name", "date_of_birth")
+        for value, normalise in ((person.phone, normalise_phone), (person.email, normalise_email)):
+            if value:
+                for index in blind_index_candidates(normalise(value)):
+                    by_index.setdefault(index, set()).add(person.pk)
+    by_name: dict[tuple[str, str, datetime.date | None], set[int]] = {}
+    for person in people:
+        if person.date_of_birth is not None:
+            key = (person.given_name.lower(), person.family_name.lower(), person.date_of_birth)
+            by_name.setdefault(key, set()).add(person.pk)
+    reachable = people_in_scope(user=user, policy=people_policies.PERSON_MERGE).values("pk")
+    candidates = Person.objects.filter(pk__in=reachable, erased_at__isnull=True)
     flagged: set[int] = set()
-    for person in people:
-        for pk, phone, email, given, family, born in others:
-            if pk == person.pk:
-                continue
-            same_name = (
-                person.date_of_birth is not None
-                and born == person.date_of_birth
-                and given.lower() == person.given_name.lower()
-                and family.lower() == person.family_name.lower()
-            )
-            if (
-                same_name
-                or (phone and phone == person.phone_index)
-                or (email and email == person.email_index)
-            ):
-                flagged.add(person.pk)
-                break
+    for chunk in _chunked(sorted(by_index)):
+        for pk, phone, email in candidates.filter(
+            Q(phone_index__in=chunk) | Q(email_index__in=chunk)
+        ).values_list("pk", "phone_index", "email_index"):
+            for index in (phone, email):
+                flagged |= {owner for owner in by_index.get(index, set()) if owner != pk}
+    dates = sorted({key[2] for key in by_name if key[2] is not None})
+    for chunk in _chunked(dates):
+        for pk, given, family, born in candidates.filter(date_of_birth__in=chunk).values_list(
+            "pk", "given_name", "family_name", "date_of_birth"
+        ):
+            owners = by_name.get((given.lower(), family.lower(), born), set())
+            flagged |= {owner for owner in owners if owner != pk}
     return flagged
 
 

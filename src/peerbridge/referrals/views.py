@@ -182,12 +182,17 @@ def _programme_for_intake(request: HttpRequest, programme_id: int) -> Programme:
 @require_safe
 def intake_queue(request: HttpRequest, programme_id: int) -> HttpResponse:
     programme = _programme_for_intake(request, programme_id)
-    rows = selectors.intake_queue(user=request.user, programme=programme)
-    duplicates = selectors.people_with_possible_duplicates([r.enrolment.person for r in rows])
+    queue = selectors.intake_queue(
+        user=request.user, programme=programme, page=_page_number(request)
+    )
+    rows = queue.rows
+    duplicates = selectors.people_with_possible_duplicates(
+        user=request.user, people=[r.enrolment.person for r in rows]
+    )
     return render(
         request,
         "referrals/intake_queue.html",
-        {"programme": programme, "rows": rows, "duplicates": duplicates},
+        {"programme": programme, "rows": rows, "queue": queue, "duplicates": duplicates},
     )
 
 
@@ -195,8 +200,21 @@ def intake_queue(request: HttpRequest, programme_id: int) -> HttpResponse:
 @require_safe
 def waiting_list(request: HttpRequest, programme_id: int) -> HttpResponse:
     programme = _programme_for_intake(request, programme_id)
-    rows = selectors.waiting_list(user=request.user, programme=programme)
-    return render(request, "referrals/waiting_list.html", {"programme": programme, "rows": rows})
+    queue = selectors.waiting_list(
+        user=request.user, programme=programme, page=_page_number(request)
+    )
+    return render(
+        request,
+        "referrals/waiting_list.html",
+        {"programme": programme, "rows": queue.rows, "queue": queue},
+    )
+
+
+def _page_number(request: HttpRequest) -> int:
+    try:
+        return max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        return 1
 
 
 def _may_manage(request: HttpRequest, enrolment: Enrolment) -> bool:
