@@ -634,3 +634,20 @@ def test_erasure_keeps_the_age_band_of_a_younger_person(world: World) -> None:
     person_erase(person=person, erased_by=None, reason="asked")
     person.refresh_from_db()
     assert (person.age_band, person.date_of_birth) == ("35_44", None)
+
+
+def test_staff_cannot_export_or_erase_records_held_by_programmes_they_do_not_run(
+    world: World,
+) -> None:
+    from peerbridge.referrals.services import ReferralDetails, referral_create
+
+    person = referral_create(
+        programme=world.programme_a,
+        details=ReferralDetails(given_name="Twice", phone="+44 7700 900444"),
+        source="staff",
+        referred_by=None,
+    ).enrolment.person
+    Enrolment.objects.create(person=person, programme=world.programme_b, source="staff")
+    assert client_for("coordinator").get(f"/people/{person.pk}/export/").status_code == 403
+    assert client_for("leader").get(f"/people/{person.pk}/erase/").status_code == 403
+    assert client_for("admin").get(f"/people/{person.pk}/export/").status_code == 200

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import Q, QuerySet
 from django.utils import formats, timezone
@@ -36,11 +36,14 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from peerbridge.core.access import Policy
 from peerbridge.core.audit import Action, audit
 from peerbridge.core.crypto import BlindIndexField, EncryptedTextField
 from peerbridge.core.models import User
 from peerbridge.organisations.models import RoleAssignment
+from peerbridge.organisations.selectors import AnyUser, programmes_in_scope
 from peerbridge.people.models import Person
+from peerbridge.people.selectors import access_person
 
 EXPORT_FORMAT = "peerbridge.person-export"
 EXPORT_VERSION = 1
@@ -493,3 +496,31 @@ def erasure_preview(*, person: Person) -> list[tuple[str, int]]:
         if count:
             counts.append((_title(holding.model), count))
     return counts
+
+
+def programmes_holding(person: Person) -> set[int]:
+    """Every programme with a record about the person (any model pointing at the person
+    that carries a programme, or an enrolment that does)."""
+    held: set[int] = set()
+    for relation in Person._meta.related_objects:
+        model = relation.related_model
+        if not isinstance(model, type) or model is Person:
+            continue
+        names = {f.name for f in model._meta.concrete_fields}
+        if "programme" in names:
+            rows = model._default_manager.filter(**{relation.field.name: person})
+            held |= set(rows.values_list("programme_id", flat=True))
+    return held
+
+
+def access_person_everywhere(*, user: AnyUser, person_id: object, policy: Policy) -> Person:
+    """A person the user reaches under the policy in every programme that holds records
+    about them. Exports and erasure span all programmes, so a user who reaches only
+    some of them is refused (403) rather than handed, or wiping, the others' records."""
+    person = access_person(user=user, person_id=person_id, policy=policy)
+    reachable = set(programmes_in_scope(user=user, policy=policy).values_list("pk", flat=True))
+    if not programmes_holding(person) <= reachable:
+        raise PermissionDenied(
+            _("This person is also in programmes you do not run: ask an organisation admin.")
+        )
+    return person

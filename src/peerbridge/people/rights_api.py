@@ -8,8 +8,8 @@ from ninja import Field, Router, Schema
 
 from peerbridge.core.access import SIGNED_IN, acting_user, api_policy
 from peerbridge.people import policies
-from peerbridge.people.rights import person_erase, person_export
-from peerbridge.people.selectors import access_person, own_person
+from peerbridge.people.rights import access_person_everywhere, person_erase, person_export
+from peerbridge.people.selectors import own_person
 
 router = Router(tags=["rights"])
 
@@ -54,7 +54,9 @@ def export_my_data(request: HttpRequest) -> dict[str, Any]:
 @api_policy(policies.PERSON_EDIT)
 def export_person(request: HttpRequest, person_id: int) -> dict[str, Any]:
     """Everything held about a person, for staff acting on their behalf."""
-    person = access_person(user=request.user, person_id=person_id, policy=policies.PERSON_EDIT)
+    person = access_person_everywhere(
+        user=request.user, person_id=person_id, policy=policies.PERSON_EDIT
+    )
     return person_export(person=person, exported_by=acting_user(request))
 
 
@@ -62,6 +64,8 @@ def export_person(request: HttpRequest, person_id: int) -> dict[str, Any]:
 @api_policy(policies.PERSON_ERASE)
 def erase_person(request: HttpRequest, person_id: int, payload: ErasureIn) -> dict[str, Any]:
     """Replace the person's identifiers everywhere; de-identified counts survive."""
-    person = access_person(user=request.user, person_id=person_id, policy=policies.PERSON_ERASE)
+    person = access_person_everywhere(
+        user=request.user, person_id=person_id, policy=policies.PERSON_ERASE
+    )
     erased = person_erase(person=person, erased_by=acting_user(request), reason=payload.reason)
     return {"person_id": erased.pk, "erased_at": erased.erased_at}

@@ -20,12 +20,13 @@ from peerbridge.core.forms import show_service_errors
 from peerbridge.people import policies
 from peerbridge.people.rights import (
     ERASE_CONFIRMATION,
+    access_person_everywhere,
     erasure_preview,
     person_erase,
     person_export,
     readable_sections,
 )
-from peerbridge.people.selectors import access_person, own_person, people_in_scope
+from peerbridge.people.selectors import own_person, people_in_scope
 
 
 class ErasureForm(forms.Form):
@@ -87,7 +88,9 @@ def my_data_json(request: HttpRequest) -> HttpResponse:
 @require_safe
 @never_cache
 def person_export_page(request: HttpRequest, person_id: int) -> HttpResponse:
-    person = access_person(user=request.user, person_id=person_id, policy=policies.PERSON_EDIT)
+    person = access_person_everywhere(
+        user=request.user, person_id=person_id, policy=policies.PERSON_EDIT
+    )
     export = person_export(person=person, exported_by=acting_user(request))
     can_erase = (
         people_in_scope(user=request.user, policy=policies.PERSON_ERASE)
@@ -110,7 +113,9 @@ def person_export_page(request: HttpRequest, person_id: int) -> HttpResponse:
 @require_safe
 @never_cache
 def person_export_json(request: HttpRequest, person_id: int) -> HttpResponse:
-    person = access_person(user=request.user, person_id=person_id, policy=policies.PERSON_EDIT)
+    person = access_person_everywhere(
+        user=request.user, person_id=person_id, policy=policies.PERSON_EDIT
+    )
     export = person_export(person=person, exported_by=acting_user(request))
     return _download(export, f"peerbridge-person-{person.pk}.json")
 
@@ -118,7 +123,9 @@ def person_export_json(request: HttpRequest, person_id: int) -> HttpResponse:
 @view_policy(policies.PERSON_ERASE)
 @require_http_methods(["GET", "POST"])
 def person_erase_page(request: HttpRequest, person_id: int) -> HttpResponse:
-    person = access_person(user=request.user, person_id=person_id, policy=policies.PERSON_ERASE)
+    person = access_person_everywhere(
+        user=request.user, person_id=person_id, policy=policies.PERSON_ERASE
+    )
     form = ErasureForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
