@@ -651,3 +651,19 @@ def test_staff_cannot_export_or_erase_records_held_by_programmes_they_do_not_run
     assert client_for("coordinator").get(f"/people/{person.pk}/export/").status_code == 403
     assert client_for("leader").get(f"/people/{person.pk}/erase/").status_code == 403
     assert client_for("admin").get(f"/people/{person.pk}/export/").status_code == 200
+
+
+def test_erase_page_names_unmerged_records_that_may_be_the_same_person(world: World) -> None:
+    from peerbridge.referrals.services import ReferralDetails, referral_create
+
+    made = [
+        referral_create(
+            programme=world.programme_a,
+            details=ReferralDetails(given_name=name, phone="+44 7700 900445"),
+            source="staff",
+            referred_by=None,
+        ).enrolment.person
+        for name in ("First", "Second")
+    ]
+    page = client_for("admin").get(f"/people/{made[0].pk}/erase/")
+    assert [p.pk for p in page.context["possible_duplicates"]] == [made[1].pk]

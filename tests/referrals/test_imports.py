@@ -558,3 +558,28 @@ def test_the_api_checks_reads_and_commits_a_batch(world: World) -> None:
     assert done.status_code == 200
     assert (done.json()["status"], done.json()["imported_count"]) == ("committed", 2)
     assert counts(world.programme_a)[:2] == (before[0] + 2, before[1] + 2)
+
+
+def test_purge_imports_empties_files_past_retention(world: World) -> None:
+    from io import StringIO
+
+    import time_machine
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    coordinator = User.objects.get(email="coordinator.a@demo.peerbridge.test")
+    batch = import_preview(
+        programme=world.programme_a,
+        uploaded_by=coordinator,
+        filename="old.csv",
+        data=b"given_name,phone\nOld,+44 7700 900446\n",
+    )
+    call_command("purge-imports", stdout=StringIO())
+    batch.refresh_from_db()
+    assert batch.content  # still inside the retention period
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=15)):
+        out = StringIO()
+        call_command("purge-imports", stdout=out)
+    batch.refresh_from_db()
+    assert (batch.content, batch.status) == ("", ImportBatch.Status.DISCARDED)
+    assert "Emptied 1" in out.getvalue()

@@ -26,7 +26,7 @@ from peerbridge.people.rights import (
     person_export,
     readable_sections,
 )
-from peerbridge.people.selectors import own_person, people_in_scope
+from peerbridge.people.selectors import own_person, people_in_scope, possibly_same_person
 
 
 class ErasureForm(forms.Form):
@@ -143,6 +143,13 @@ def person_erase_page(request: HttpRequest, person_id: int) -> HttpResponse:
     return render(
         request,
         "people/rights/erase_confirm.html",
-        {"person": person, "form": form, "preview": erasure_preview(person=person)},
+        {
+            "person": person,
+            "form": form,
+            "preview": erasure_preview(person=person),
+            "possible_duplicates": possibly_same_person(
+                user=request.user, person=person, policy=policies.PERSON_MERGE
+            ),
+        },
         status=422 if request.method == "POST" else 200,
     )

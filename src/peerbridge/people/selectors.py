@@ -9,7 +9,8 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from peerbridge.core.access import Policy
-from peerbridge.core.audit import Action, audit_instance
+from peerbridge.core.audit import Action, audit_instance, audit_many
+from peerbridge.core.crypto import blind_index_candidates, normalise_email, normalise_phone
 from peerbridge.organisations.models import RoleAssignment
 from peerbridge.organisations.roles import Role
 from peerbridge.organisations.selectors import AnyUser, may_grant, programmes_in_scope
@@ -122,3 +123,29 @@ def current_consent(*, person: Person, programme_id: int) -> Consent | None:
 def consent_allows(*, person: Person, programme_id: int, scope: str) -> bool:
     consent = current_consent(person=person, programme_id=programme_id)
     return consent is not None and scope in consent.scopes
+
+
+def possibly_same_person(*, user: AnyUser, person: Person, policy: Policy) -> list[Person]:
+    """Other current records the user reaches that share the person's phone, email, or
+    name and date of birth (matched on blind indexes under every key). Erasure names
+    them, because an unmerged duplicate would keep the identifiers erasure removes."""
+    match = Q(pk__in=[])
+    if person.phone:
+        match |= Q(phone_index__in=blind_index_candidates(normalise_phone(person.phone)))
+    if person.email:
+        match |= Q(email_index__in=blind_index_candidates(normalise_email(person.email)))
+    if person.date_of_birth is not None:
+        match |= Q(
+            given_name__iexact=person.given_name,
+            family_name__iexact=person.family_name,
+            date_of_birth=person.date_of_birth,
+        )
+    found = people_in_scope(user=user, policy=policy).filter(match, erased_at__isnull=True)
+    others = list(found.exclude(pk=person.pk).order_by("pk")[:10])
+    audit_many(
+        actor=user,
+        action=Action.READ,
+        object_type="people.person",
+        object_ids=[o.pk for o in others],
+    )
+    return others

@@ -724,3 +724,21 @@ def _insert(rows: list[ImportRow], *, programme: Programme, committed_by: User) 
                 object_type=object_type,
                 object_ids=[instance.pk for instance in created],
             )
+
+
+@transaction.atomic
+def import_batches_expire(*, older_than_days: int) -> int:
+    """Empty the stored file of every batch older than the retention period: previews
+    nobody committed are discarded, committed batches drop the rows left out. Uploaded
+    rows hold people's details, so they are not kept longer than the work needs."""
+    cutoff = timezone.now() - datetime.timedelta(days=older_than_days)
+    stale = ImportBatch.objects.filter(created_at__lt=cutoff).exclude(content="")
+    ids = list(stale.values_list("pk", flat=True))
+    ImportBatch.objects.filter(pk__in=ids, status=ImportBatch.Status.PREVIEWED).update(
+        status=ImportBatch.Status.DISCARDED
+    )
+    ImportBatch.objects.filter(pk__in=ids).update(content="")
+    audit_many(
+        actor=None, action=Action.UPDATE, object_type="referrals.importbatch", object_ids=ids
+    )
+    return len(ids)
