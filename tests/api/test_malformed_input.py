@@ -211,3 +211,17 @@ def test_web_forms_show_field_errors_and_save_nothing(
         ApiToken.objects.count(),
         RoleAssignment.objects.count(),
     ) == counts
+
+
+def test_a_nul_character_is_a_field_error_on_every_api_write(world: World) -> None:
+    """PostgreSQL text cannot hold NUL: the body parser refuses it and names the field,
+    although ninja wraps parser errors in a bare 400."""
+    response = client_for("coordinator").post(
+        "/api/v1/referrals",
+        data=json.dumps({"programme_id": world.programme_a.pk, "given_name": "A\x00B"}),
+        content_type="application/json",
+    )
+    assert response.status_code == 422
+    assert response.json()["error"]["fields"] == {
+        "given_name": ["Null characters are not allowed."]
+    }

@@ -103,6 +103,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        # ninja wraps every parser error in a 400; the body parser's own field errors
+        # (NUL characters) are validation errors and keep their fields.
+        if isinstance(exc.__cause__, NinjaValidationError):
+            return _invalid_input(request, exc.__cause__)
         codes = {400: "bad_request", 403: "forbidden", 405: "method_not_allowed"}
         return error_response(
             api,
