@@ -98,7 +98,7 @@ def test_every_field_of_every_api_write_rejects_malformed_values(world: World) -
 )
 def test_api_writes_reject_bodies_that_are_not_the_right_object(world: World, raw: str) -> None:
     for persona, method, url, _valid in _api_endpoints(world):
-        if method == "patch" or url.endswith("/end"):
+        if raw == json.dumps({"unexpected": 1}) and (method == "patch" or url.endswith("/end")):
             continue  # an empty patch or an end without reason is legal
         response = getattr(client_for(persona), method)(
             url, data=raw, content_type="application/json"

@@ -1,4 +1,4 @@
-"""Request body parsing: JSON, refusing NUL characters anywhere in it.
+"""Request body parsing: a JSON object, refusing NUL characters anywhere in it.
 
 PostgreSQL text cannot hold NUL (0x00); refusing it here gives the client a field error
 instead of a database error, on every endpoint at once (Django's forms do the same for
@@ -31,6 +31,10 @@ def _nul_locations(value: Any, path: tuple[str | int, ...]) -> list[tuple[str | 
 class JsonWithoutNul(Parser):
     def parse_body(self, request: HttpRequest) -> Any:
         body = super().parse_body(request)
+        if not isinstance(body, dict):
+            # Every operation takes an object; a list, null or number would otherwise
+            # read as "no fields" and an all-optional PATCH would answer 200.
+            raise ValidationError([{"loc": ["body"], "msg": "Send a JSON object."}])
         locations = _nul_locations(body, ("body",))
         if locations:
             raise ValidationError(
