@@ -10,7 +10,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from peerbridge.organisations.models import Programme
-from peerbridge.people.models import Consent, ConsentScope, Person, language_name
+from peerbridge.people.models import (
+    CONTACT_SCOPE_FOR_CHANNEL,
+    Consent,
+    ConsentScope,
+    Person,
+    language_name,
+)
 from peerbridge.referrals.models import ContactAttempt, DeclineReason, Enrolment, EnrolmentStatus
 from peerbridge.referrals.services import ReferralDetails
 
@@ -32,11 +38,6 @@ def _choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
     return field
 
 
-CHANNEL_SCOPES = {
-    Person.Channel.PHONE: ConsentScope.CONTACT_PHONE,
-    Person.Channel.SMS: ConsentScope.CONTACT_SMS,
-    Person.Channel.EMAIL: ConsentScope.CONTACT_EMAIL,
-}
 FORM_STAMP_SALT = "peerbridge.self-referral"
 
 
@@ -90,7 +91,10 @@ class PersonDetailsForm(forms.Form):
         )
 
     def contact_scopes(self) -> list[str]:
-        return [CHANNEL_SCOPES[Person.Channel(c)] for c in self.cleaned_data["contact_channels"]]
+        return [
+            CONTACT_SCOPE_FOR_CHANNEL[Person.Channel(c)]
+            for c in self.cleaned_data["contact_channels"]
+        ]
 
 
 class SelfReferralForm(PersonDetailsForm):

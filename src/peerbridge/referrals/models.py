@@ -154,6 +154,13 @@ class Enrolment(models.Model):
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
+    def may_close_unreachable(self, failed_attempts: int) -> bool:
+        """Unreachable is allowed once the programme's attempts have all failed."""
+        return (
+            S.UNREACHABLE in TRANSITIONS[S(self.status)]
+            and failed_attempts >= self.programme.max_contact_attempts
+        )
+
     def allowed_next(self) -> list[tuple[str, str]]:
         return [(s.value, str(s.label)) for s in S if s in TRANSITIONS[S(self.status)]]
 

@@ -23,7 +23,6 @@ from peerbridge.people.selectors import current_consent, people_in_scope
 from peerbridge.referrals import policies
 from peerbridge.referrals.models import (
     INTAKE_STATUSES,
-    TRANSITIONS,
     ContactAttempt,
     Enrolment,
     EnrolmentStatus,
@@ -136,7 +135,7 @@ def _rows(user: AnyUser, enrolments: list[Enrolment], since_field: str) -> list[
                 attempts=int(getattr(enrolment, "attempt_count", 0) or 0),
                 failed_attempts=failed,
                 waited_days=max(0, (now - since).days),
-                may_close_unreachable=failed >= enrolment.programme.max_contact_attempts,
+                may_close_unreachable=enrolment.may_close_unreachable(failed),
             )
         )
     return rows
@@ -408,17 +407,14 @@ class EnrolmentRecord:
 def enrolment_record(*, enrolment: Enrolment) -> EnrolmentRecord:
     """One enrolment with its status history, contact attempts and the consent that holds
     now (read fresh). The caller has fetched the enrolment through access_enrolment."""
-    attempts = list(enrolment.contact_attempts.all())
+    attempts = list(enrolment.contact_attempts.select_related("attempted_by__person"))
     failed = sum(1 for attempt in attempts if not attempt.connected)
     return EnrolmentRecord(
         enrolment=enrolment,
-        history=list(enrolment.status_changes.all()),
+        history=list(enrolment.status_changes.select_related("changed_by__person")),
         attempts=attempts,
         failed_attempts=failed,
-        may_close_unreachable=(
-            EnrolmentStatus.UNREACHABLE in TRANSITIONS[EnrolmentStatus(enrolment.status)]
-            and failed >= enrolment.programme.max_contact_attempts
-        ),
+        may_close_unreachable=enrolment.may_close_unreachable(failed),
         consent=current_consent(person=enrolment.person, programme_id=enrolment.programme_id),
     )
 

@@ -35,11 +35,6 @@ from peerbridge.referrals.models import (
 from peerbridge.referrals.selectors import find_duplicates
 
 S = EnrolmentStatus
-CONTACT_SCOPES = {
-    Person.Channel.PHONE: ConsentScope.CONTACT_PHONE,
-    Person.Channel.SMS: ConsentScope.CONTACT_SMS,
-    Person.Channel.EMAIL: ConsentScope.CONTACT_EMAIL,
-}
 
 
 @dataclass
@@ -202,15 +197,15 @@ def enrolment_transition(
         raise ValidationError({"decline_reason": _("Choose why the referral was declined.")})
     if to_status in REASON_REQUIRED and to_status != S.DECLINED and not reason:
         raise ValidationError({"reason": _("Say why, in a few words.")})
-    if to_status == S.UNREACHABLE:
-        needed = enrolment.programme.max_contact_attempts
-        if failed_attempts(enrolment) < needed:
-            raise ValidationError(
-                {
-                    "to_status": _("Make %(n)s contact attempts before closing as unreachable.")
-                    % {"n": needed}
-                }
-            )
+    if to_status == S.UNREACHABLE and not enrolment.may_close_unreachable(
+        failed_attempts(enrolment)
+    ):
+        raise ValidationError(
+            {
+                "to_status": _("Make %(n)s contact attempts before closing as unreachable.")
+                % {"n": enrolment.programme.max_contact_attempts}
+            }
+        )
     if to_status == S.ENROLLED and not consent_allows(
         person=enrolment.person,
         programme_id=enrolment.programme_id,
@@ -374,11 +369,3 @@ def person_merge(*, keep: Person, duplicate: Person, merged_by: User | None) -> 
         actor=merged_by, action=Action.UPDATE, object_type="people.person", object_id=duplicate.pk
     )
     return keep
-
-
-def contact_channels_allowed(*, person: Person, programme: Programme) -> list[str]:
-    return [
-        channel
-        for channel, scope in CONTACT_SCOPES.items()
-        if consent_allows(person=person, programme_id=programme.pk, scope=scope)
-    ]

@@ -4,7 +4,10 @@ queue and waiting list, one enrolment, one person."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from functools import partial
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
@@ -231,15 +234,16 @@ def enrolment_detail(request: HttpRequest, enrolment_id: int) -> HttpResponse:
     enrolment = selectors.access_enrolment(
         user=request.user, enrolment_id=enrolment_id, policy=policies.ENROLMENT_VIEW
     )
-    consent = current_consent(person=enrolment.person, programme_id=enrolment.programme_id)
+    record = selectors.enrolment_record(enrolment=enrolment)
+    consent = record.consent
     manage = _may_manage(request, enrolment)
     context: dict[str, object] = {
         "enrolment": enrolment,
         "person": enrolment.person,
         "consent": consent,
-        "history": enrolment.status_changes.select_related("changed_by__person"),
-        "attempts": enrolment.contact_attempts.select_related("attempted_by__person"),
-        "failed_attempts": services.failed_attempts(enrolment),
+        "history": record.history,
+        "attempts": record.attempts,
+        "failed_attempts": record.failed_attempts,
         "may_manage": manage,
         "duplicates": selectors.person_duplicates(user=request.user, person=enrolment.person)
         if manage
@@ -261,45 +265,47 @@ def _managed_enrolment(request: HttpRequest, enrolment_id: int) -> Enrolment:
     )
 
 
-def _report(request: HttpRequest, error: ValidationError) -> None:
-    for message in error.messages:
-        messages.error(request, message)
+def _act_on_enrolment(
+    request: HttpRequest,
+    enrolment: Enrolment,
+    form: forms.BaseForm,
+    act: Callable[..., object],
+    done: str,
+) -> HttpResponse:
+    """The small forms on the enrolment page: check the form, call the service with its
+    values, say how it went, and go back to the enrolment."""
+    if not form.is_valid():
+        return _form_errors(request, form, enrolment)
+    try:
+        act(**form.cleaned_data)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, done)
+    return redirect("referrals:enrolment_detail", enrolment_id=enrolment.pk)
 
 
 @view_policy(policies.INTAKE_MANAGE)
 @require_POST
 def attempt_log(request: HttpRequest, enrolment_id: int) -> HttpResponse:
     enrolment = _managed_enrolment(request, enrolment_id)
+    act = partial(
+        services.contact_attempt_log, enrolment=enrolment, attempted_by=acting_user(request)
+    )
     form = ContactAttemptForm(request.POST)
-    if not form.is_valid():
-        return _form_errors(request, form, enrolment)
-    try:
-        services.contact_attempt_log(
-            enrolment=enrolment, attempted_by=acting_user(request), **form.cleaned_data
-        )
-    except ValidationError as error:
-        _report(request, error)
-    else:
-        messages.success(request, _("Contact attempt logged."))
-    return redirect("referrals:enrolment_detail", enrolment_id=enrolment.pk)
+    return _act_on_enrolment(request, enrolment, form, act, _("Contact attempt logged."))
 
 
 @view_policy(policies.INTAKE_MANAGE)
 @require_POST
 def status_change(request: HttpRequest, enrolment_id: int) -> HttpResponse:
     enrolment = _managed_enrolment(request, enrolment_id)
+    act = partial(
+        services.enrolment_transition, enrolment=enrolment, changed_by=acting_user(request)
+    )
     form = StatusForm(request.POST, enrolment=enrolment)
-    if not form.is_valid():
-        return _form_errors(request, form, enrolment)
-    try:
-        services.enrolment_transition(
-            enrolment=enrolment, changed_by=acting_user(request), **form.cleaned_data
-        )
-    except ValidationError as error:
-        _report(request, error)
-    else:
-        messages.success(request, _("Status changed."))
-    return redirect("referrals:enrolment_detail", enrolment_id=enrolment.pk)
+    return _act_on_enrolment(request, enrolment, form, act, _("Status changed."))
 
 
 @view_policy(policies.INTAKE_MANAGE)
@@ -316,7 +322,7 @@ def enrolment_update(request: HttpRequest, enrolment_id: int) -> HttpResponse:
     return redirect("referrals:enrolment_detail", enrolment_id=enrolment.pk)
 
 
-def _form_errors(request: HttpRequest, form: object, enrolment: Enrolment) -> HttpResponse:
+def _form_errors(request: HttpRequest, form: forms.BaseForm, enrolment: Enrolment) -> HttpResponse:
     """A short action form on the enrolment page failed: show it again on its own page
     with the field errors, keeping what was typed."""
     return render(
@@ -358,21 +364,16 @@ def enrol(request: HttpRequest, enrolment_id: int) -> HttpResponse:
 def consent_withdrawal(request: HttpRequest, enrolment_id: int) -> HttpResponse:
     enrolment = _managed_enrolment(request, enrolment_id)
     consent = current_consent(person=enrolment.person, programme_id=enrolment.programme_id)
+    act = partial(
+        consent_withdraw,
+        person=enrolment.person,
+        programme=enrolment.programme,
+        recorded_by=acting_user(request),
+    )
     form = ConsentWithdrawForm(request.POST, granted=consent.scopes if consent else [])
-    if not form.is_valid():
-        return _form_errors(request, form, enrolment)
-    try:
-        consent_withdraw(
-            person=enrolment.person,
-            programme=enrolment.programme,
-            recorded_by=acting_user(request),
-            **form.cleaned_data,
-        )
-    except ValidationError as error:
-        _report(request, error)
-    else:
-        messages.success(request, _("Consent withdrawn. It takes effect now."))
-    return redirect("referrals:enrolment_detail", enrolment_id=enrolment.pk)
+    return _act_on_enrolment(
+        request, enrolment, form, act, _("Consent withdrawn. It takes effect now.")
+    )
 
 
 @view_policy(people_policies.PERSON_VIEW)
@@ -435,7 +436,8 @@ def person_merge(request: HttpRequest, person_id: int) -> HttpResponse:
     try:
         services.person_merge(keep=keep, duplicate=duplicate, merged_by=acting_user(request))
     except ValidationError as error:
-        _report(request, error)
+        for message in error.messages:
+            messages.error(request, message)
     else:
         messages.success(request, _("The two records are now one. The history of both is kept."))
     return redirect("referrals:person_detail", person_id=keep.pk)
