@@ -666,4 +666,4 @@ def test_erase_page_names_unmerged_records_that_may_be_the_same_person(world: Wo
         for name in ("First", "Second")
     ]
     page = client_for("admin").get(f"/people/{made[0].pk}/erase/")
-    assert [p.pk for p in page.context["possible_duplicates"]] == [made[1].pk]
+    assert [d.person.pk for d in page.context["possible_duplicates"]] == [made[1].pk]

@@ -22,7 +22,14 @@ class PersonalAccessToken(HttpBearer):
         if request.method not in SAFE_METHODS and found.access != ApiToken.Access.READ_WRITE:
             raise AuthorizationError(message="This token is read-only.")
         request.user = found.user
+        setattr(request, "api_token", found)  # noqa: B010 (operations ask how the caller came in)
         return found.user
+
+
+def via_token(request: HttpRequest) -> bool:
+    """Whether a personal access token, rather than the browser session, authenticated
+    this request."""
+    return getattr(request, "api_token", None) is not None
 
 
 class BrowserSession(SessionAuth):

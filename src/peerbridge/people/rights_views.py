@@ -26,7 +26,7 @@ from peerbridge.people.rights import (
     person_export,
     readable_sections,
 )
-from peerbridge.people.selectors import own_person, people_in_scope, possibly_same_person
+from peerbridge.people.selectors import own_person, people_in_scope, person_duplicates
 
 
 class ErasureForm(forms.Form):
@@ -147,7 +147,7 @@ def person_erase_page(request: HttpRequest, person_id: int) -> HttpResponse:
             "person": person,
             "form": form,
             "preview": erasure_preview(person=person),
-            "possible_duplicates": possibly_same_person(
+            "possible_duplicates": person_duplicates(
                 user=request.user, person=person, policy=policies.PERSON_MERGE
             ),
         },

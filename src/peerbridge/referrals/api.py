@@ -12,8 +12,8 @@ from ninja.responses import Status
 from pydantic import StringConstraints
 
 from peerbridge.api.pagination import Pages, paginate
+from peerbridge.api.security import via_token
 from peerbridge.core.access import Policy, acting_user, api_policy, holds_any_role
-from peerbridge.core.tokens import token_authenticate
 from peerbridge.organisations.selectors import access_programme
 from peerbridge.people.models import CONTACT_SCOPE_FOR_CHANNEL, Consent, ConsentScope, Person
 from peerbridge.referrals import policies, selectors, services
@@ -258,16 +258,10 @@ def require_role(request: HttpRequest, policy: Policy) -> None:
         raise PermissionDenied
 
 
-def _via_token(request: HttpRequest) -> bool:
-    """Whether a personal access token (checked before the session) authenticated this."""
-    scheme, _space, raw = request.headers.get("Authorization", "").partition(" ")
-    return scheme.lower() == "bearer" and token_authenticate(raw.strip()) is not None
-
-
 def _referral_source(request: HttpRequest, *, staff: bool) -> str:
     if not staff:
         return Enrolment.Source.CLINICIAN
-    return Enrolment.Source.API if _via_token(request) else Enrolment.Source.STAFF
+    return Enrolment.Source.API if via_token(request) else Enrolment.Source.STAFF
 
 
 def _referral_details(payload: ReferralIn) -> services.ReferralDetails:

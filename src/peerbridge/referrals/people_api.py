@@ -14,6 +14,7 @@ from peerbridge.core.audit import Action, audit_many
 from peerbridge.organisations.models import Programme
 from peerbridge.organisations.selectors import access_programme
 from peerbridge.people import policies as people_policies
+from peerbridge.people import selectors as people_selectors
 from peerbridge.people.models import Consent, ConsentScope, Person
 from peerbridge.people.selectors import access_person
 from peerbridge.people.services import consent_record, consent_withdraw, person_update
@@ -278,7 +279,7 @@ def person_duplicates(request: HttpRequest, person_id: int) -> list[dict[str, An
             "date_of_birth": found.person.date_of_birth,
             "matched_on": found.matched_on,
         }
-        for found in selectors.person_duplicates(user=request.user, person=person)
+        for found in people_selectors.person_duplicates(user=request.user, person=person)
     ]
 
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from peerbridge.core.access import Policy
 from peerbridge.core.audit import Action, audit_instance, audit_many
 from peerbridge.core.crypto import blind_index_candidates, normalise_email, normalise_phone
-from peerbridge.organisations.models import Organisation, Programme
+from peerbridge.organisations.models import Programme
 from peerbridge.organisations.selectors import AnyUser, programmes_in_scope
 from peerbridge.people import policies as people_policies
 from peerbridge.people.models import Consent, ConsentScope, Person
@@ -58,37 +58,6 @@ def access_enrolment(*, user: AnyUser, enrolment_id: Any, policy: Policy) -> Enr
         raise Http404
     audit_instance(actor=user, action=Action.READ, instance=enrolment.person)
     return enrolment
-
-
-def find_duplicates(
-    *,
-    organisation: Organisation,
-    given_name: str,
-    family_name: str,
-    date_of_birth: datetime.date | None,
-    phone: str = "",
-    email: str = "",
-    exclude_id: int | None = None,
-) -> list[Person]:
-    """People of the organisation with the same name and date of birth, or the same
-    phone or email (matched on blind indexes, never on plaintext)."""
-    match = Q(pk__in=[])
-    if date_of_birth is not None and given_name.strip():
-        match |= Q(
-            given_name__iexact=given_name.strip(),
-            family_name__iexact=family_name.strip(),
-            date_of_birth=date_of_birth,
-        )
-    if phone.strip():
-        match |= Q(phone_index__in=blind_index_candidates(normalise_phone(phone)))
-    if email.strip():
-        match |= Q(email_index__in=blind_index_candidates(normalise_email(email)))
-    found = Person.objects.filter(
-        match, organisation=organisation, erased_at__isnull=True, merged_into__isnull=True
-    )
-    if exclude_id is not None:
-        found = found.exclude(pk=exclude_id)
-    return list(found.order_by("pk")[:10])
 
 
 def _failed_attempts() -> Subquery:
@@ -319,69 +288,6 @@ def person_enrolments(*, user: AnyUser, person: Person) -> list[Enrolment]:
         .select_related("programme")
         .order_by("-received_at", "-pk")
     )
-
-
-@dataclass(frozen=True)
-class PossibleDuplicate:
-    person: Person
-    matched_on: list[str]
-
-
-def _matched_on(person: Person, other: Person) -> list[str]:
-    reasons = []
-    if (
-        person.date_of_birth is not None
-        and other.date_of_birth == person.date_of_birth
-        and other.given_name.strip().lower() == person.given_name.strip().lower()
-        and other.family_name.strip().lower() == person.family_name.strip().lower()
-    ):
-        reasons.append("name_and_date_of_birth")
-    if (
-        person.phone
-        and other.phone
-        and normalise_phone(person.phone) == normalise_phone(other.phone)
-    ):
-        reasons.append("phone")
-    if (
-        person.email
-        and other.email
-        and normalise_email(person.email) == normalise_email(other.email)
-    ):
-        reasons.append("email")
-    return reasons
-
-
-def person_duplicates(*, user: AnyUser, person: Person) -> list[PossibleDuplicate]:
-    """Records that may be the same person, among those the user could merge (nobody
-    outside the user's reach is shown or counted). Each one shown is a read, audited."""
-    if person.organisation is None:
-        return []
-    found = find_duplicates(
-        organisation=person.organisation,
-        given_name=person.given_name,
-        family_name=person.family_name,
-        date_of_birth=person.date_of_birth,
-        phone=person.phone,
-        email=person.email,
-        exclude_id=person.pk,
-    )
-    reachable = set(
-        people_in_scope(user=user, policy=people_policies.PERSON_MERGE)
-        .filter(pk__in=[other.pk for other in found])
-        .values_list("pk", flat=True)
-    )
-    shown = [
-        PossibleDuplicate(person=other, matched_on=_matched_on(person, other))
-        for other in found
-        if other.pk in reachable
-    ]
-    audit_many(
-        actor=user,
-        action=Action.READ,
-        object_type="people.person",
-        object_ids=[duplicate.person.pk for duplicate in shown],
-    )
-    return shown
 
 
 def consent_history(*, user: AnyUser, person: Person) -> list[Consent]:

@@ -17,7 +17,7 @@ from peerbridge.core.crypto import normalise_email
 from peerbridge.core.models import User
 from peerbridge.organisations.models import Programme
 from peerbridge.people.models import Consent, ConsentScope, Person
-from peerbridge.people.selectors import consent_allows
+from peerbridge.people.selectors import consent_allows, find_duplicates
 from peerbridge.people.services import (
     consent_record,
     require_contact_consent,
@@ -32,7 +32,6 @@ from peerbridge.referrals.models import (
     EnrolmentStatus,
     EnrolmentStatusChange,
 )
-from peerbridge.referrals.selectors import find_duplicates
 
 S = EnrolmentStatus
 

@@ -24,7 +24,7 @@ from peerbridge.organisations.roles import Role
 from peerbridge.organisations.selectors import access_programme, programmes_in_scope, user_roles
 from peerbridge.people import policies as people_policies
 from peerbridge.people.models import Consent
-from peerbridge.people.selectors import access_person, current_consent
+from peerbridge.people.selectors import access_person, current_consent, person_duplicates
 from peerbridge.people.services import consent_withdraw, person_update
 from peerbridge.referrals import policies, selectors, services
 from peerbridge.referrals.forms import (
@@ -245,7 +245,7 @@ def enrolment_detail(request: HttpRequest, enrolment_id: int) -> HttpResponse:
         "attempts": record.attempts,
         "failed_attempts": record.failed_attempts,
         "may_manage": manage,
-        "duplicates": selectors.person_duplicates(user=request.user, person=enrolment.person)
+        "duplicates": person_duplicates(user=request.user, person=enrolment.person)
         if manage
         else [],
     }
