@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime
+import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
@@ -221,3 +224,49 @@ def person_duplicates(
         object_ids=[duplicate.person.pk for duplicate in shown],
     )
     return shown
+
+
+@dataclass(frozen=True)
+class IdentityRow:
+    """What duplicate checks compare, and nothing else (no decryption needed)."""
+
+    pk: int
+    phone_index: str
+    email_index: str
+    given_name: str
+    family_name: str
+    date_of_birth: datetime.date | None
+
+
+def in_list_size() -> int:
+    """How many values one IN (...) may hold: SQLite's variable limit, else a size
+    PostgreSQL handles well."""
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()
+        limit = int(connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
+        return max(100, min(30_000, limit - 50))
+    return 30_000
+
+
+def people_sharing_identity(
+    people: QuerySet[Person],
+    *,
+    phone_indexes: Iterable[str] = (),
+    email_indexes: Iterable[str] = (),
+    dates_of_birth: Iterable[datetime.date] = (),
+) -> list[IdentityRow]:
+    """Those of `people` with one of these phone or email blind indexes or dates of birth,
+    for many values at once: bounded IN lists, a few queries whatever the number."""
+    size = in_list_size()
+    columns = ("pk", "phone_index", "email_index", "given_name", "family_name", "date_of_birth")
+    found: dict[int, IdentityRow] = {}
+    for lookup, values in (
+        ("phone_index__in", sorted(set(phone_indexes))),
+        ("email_index__in", sorted(set(email_indexes))),
+        ("date_of_birth__in", sorted(set(dates_of_birth))),
+    ):
+        for start in range(0, len(values), size):
+            chunk = values[start : start + size]
+            for row in people.filter(**{lookup: chunk}).values_list(*columns):
+                found[row[0]] = IdentityRow(*row)
+    return list(found.values())

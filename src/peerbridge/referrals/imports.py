@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime
 import functools
 import re
-import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -33,6 +32,7 @@ from peerbridge.core.models import User
 from peerbridge.organisations.models import Programme
 from peerbridge.organisations.selectors import AnyUser, programmes_in_scope
 from peerbridge.people.models import CONTACT_SCOPE_FOR_CHANNEL, Consent, Person, is_language_code
+from peerbridge.people.selectors import people_sharing_identity
 from peerbridge.people.services import validate_email_field
 from peerbridge.referrals import policies
 from peerbridge.referrals.imports_reading import (
@@ -367,17 +367,6 @@ def _column_words(column: str) -> str:
     return _("phone number") if column == "phone" else _("email address")
 
 
-def _chunk_size() -> int:
-    """How many values one IN (...) may hold: SQLite's variable limit, else a size
-    PostgreSQL handles well."""
-    if connection.vendor == "sqlite":
-        connection.ensure_connection()
-        raw = connection.connection
-        limit = int(raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
-        return max(100, min(30_000, limit - 50))
-    return 30_000
-
-
 def _chunks(values: Sequence[_T], size: int) -> Iterator[Sequence[_T]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
@@ -458,20 +447,21 @@ def _scan_people(
 def _look_up_people(
     people: models.QuerySet[Person], wanted: dict[str, set[str]], dates: set[datetime.date]
 ) -> tuple[dict[str, set[str]], set[NameKey]]:
-    size = _chunk_size()
-    found: dict[str, set[str]] = {}
-    for column, indexes in wanted.items():
-        found[column] = set()
-        for chunk in _chunks(sorted(indexes), size):
-            lookup = {f"{column}_index__in": chunk}
-            found[column].update(people.filter(**lookup).values_list(f"{column}_index", flat=True))
-    names: set[NameKey] = set()
-    for some_dates in _chunks(sorted(dates), size):
-        for given, family, born in people.filter(date_of_birth__in=some_dates).values_list(
-            "given_name", "family_name", "date_of_birth"
-        ):
-            if born is not None:
-                names.add((given.casefold(), family.casefold(), born))
+    rows = people_sharing_identity(
+        people,
+        phone_indexes=wanted["phone"],
+        email_indexes=wanted["email"],
+        dates_of_birth=dates,
+    )
+    found = {
+        "phone": {row.phone_index for row in rows} & wanted["phone"],
+        "email": {row.email_index for row in rows} & wanted["email"],
+    }
+    names = {
+        (row.given_name.casefold(), row.family_name.casefold(), row.date_of_birth)
+        for row in rows
+        if row.date_of_birth in dates
+    }
     return found, names
 
 

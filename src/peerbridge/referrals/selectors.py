@@ -19,7 +19,11 @@ from peerbridge.organisations.models import Programme
 from peerbridge.organisations.selectors import AnyUser, programmes_in_scope
 from peerbridge.people import policies as people_policies
 from peerbridge.people.models import Consent, ConsentScope, Person
-from peerbridge.people.selectors import current_consent, people_in_scope
+from peerbridge.people.selectors import (
+    current_consent,
+    people_in_scope,
+    people_sharing_identity,
+)
 from peerbridge.referrals import policies
 from peerbridge.referrals.models import (
     INTAKE_STATUSES,
@@ -176,49 +180,42 @@ def intake_overview(*, user: AnyUser) -> QuerySet[Programme]:
     )
 
 
-DUPLICATE_LOOKUP_CHUNK = 400  # values per IN list: far below every database's limits
-
-
-def _chunked(values: list[Any]) -> list[list[Any]]:
-    return [
-        values[i : i + DUPLICATE_LOOKUP_CHUNK]
-        for i in range(0, len(values), DUPLICATE_LOOKUP_CHUNK)
-    ]
-
-
 def people_with_possible_duplicates(*, user: AnyUser, people: list[Person]) -> set[int]:
     """Of these people, those sharing a phone, an email, or name and date of birth with
     another current record the user could merge (nobody out of reach is counted).
-    Indexes are matched under every configured key; lookups go in bounded IN lists."""
+    Indexes are matched under every configured key."""
     if not people:
         return set()
-    by_index: dict[str, set[int]] = {}
+    owners: dict[str, set[int]] = {}
+    phones: set[str] = set()
+    emails: set[str] = set()
     for person in people:
-        for value, normalise in ((person.phone, normalise_phone), (person.email, normalise_email)):
-            if value:
-                for index in blind_index_candidates(normalise(value)):
-                    by_index.setdefault(index, set()).add(person.pk)
-    by_name: dict[tuple[str, str, datetime.date | None], set[int]] = {}
+        for value, normalise, wanted in (
+            (person.phone, normalise_phone, phones),
+            (person.email, normalise_email, emails),
+        ):
+            for index in blind_index_candidates(normalise(value)) if value else []:
+                owners.setdefault(index, set()).add(person.pk)
+                wanted.add(index)
+    by_name: dict[tuple[str, str, datetime.date], set[int]] = {}
     for person in people:
         if person.date_of_birth is not None:
             key = (person.given_name.lower(), person.family_name.lower(), person.date_of_birth)
             by_name.setdefault(key, set()).add(person.pk)
     reachable = people_in_scope(user=user, policy=people_policies.PERSON_MERGE).values("pk")
-    candidates = Person.objects.filter(pk__in=reachable, erased_at__isnull=True)
+    others = people_sharing_identity(
+        Person.objects.filter(pk__in=reachable, erased_at__isnull=True),
+        phone_indexes=phones,
+        email_indexes=emails,
+        dates_of_birth=[key[2] for key in by_name],
+    )
     flagged: set[int] = set()
-    for chunk in _chunked(sorted(by_index)):
-        for pk, phone, email in candidates.filter(
-            Q(phone_index__in=chunk) | Q(email_index__in=chunk)
-        ).values_list("pk", "phone_index", "email_index"):
-            for index in (phone, email):
-                flagged |= {owner for owner in by_index.get(index, set()) if owner != pk}
-    dates = sorted({key[2] for key in by_name if key[2] is not None})
-    for chunk in _chunked(dates):
-        for pk, given, family, born in candidates.filter(date_of_birth__in=chunk).values_list(
-            "pk", "given_name", "family_name", "date_of_birth"
-        ):
-            owners = by_name.get((given.lower(), family.lower(), born), set())
-            flagged |= {owner for owner in owners if owner != pk}
+    for other in others:
+        same = owners.get(other.phone_index, set()) | owners.get(other.email_index, set())
+        if other.date_of_birth is not None:
+            key = (other.given_name.lower(), other.family_name.lower(), other.date_of_birth)
+            same |= by_name.get(key, set())
+        flagged |= same - {other.pk}
     return flagged
 
 
