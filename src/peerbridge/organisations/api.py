@@ -8,6 +8,7 @@ from ninja.pagination import paginate
 from ninja.responses import Status
 
 from peerbridge.api.pagination import Pages
+from peerbridge.api.values import plain_values
 from peerbridge.core.access import acting_user, api_policy
 from peerbridge.organisations import policies, selectors, services
 from peerbridge.organisations.models import Organisation, Programme, Site
@@ -123,21 +124,10 @@ class ProgrammeFilters(Schema):
     site_id: int | None = None
 
 
-def _plain(values: dict[str, object]) -> dict[str, object]:
-    """Enum members to their stored strings, so services compare like with like."""
-    out: dict[str, object] = {}
-    for key, value in values.items():
-        if isinstance(value, list):
-            out[key] = [getattr(v, "value", v) for v in value]
-        else:
-            out[key] = getattr(value, "value", value)
-    return out
-
-
 def _patch_values(payload: Schema, *, nullable: set[str]) -> dict[str, object]:
     """Fields the client sent; null only where null means something (open-ended)."""
     sent = payload.model_dump(exclude_unset=True)
-    return _plain({k: v for k, v in sent.items() if v is not None or k in nullable})
+    return plain_values({k: v for k, v in sent.items() if v is not None or k in nullable})
 
 
 @router.get("/organisations", response=list[OrganisationOut])
@@ -232,7 +222,7 @@ def create_programme(request: HttpRequest, payload: ProgrammeIn) -> Status[Progr
     site = selectors.access_site(
         user=request.user, site_id=payload.site_id, policy=policies.PROGRAMME_CREATE
     )
-    values = _plain(payload.model_dump(exclude={"site_id"}))
+    values = plain_values(payload.model_dump(exclude={"site_id"}))
     return Status(
         201, services.programme_create(site=site, created_by=acting_user(request), **values)
     )

@@ -13,6 +13,7 @@ from pydantic import StringConstraints
 
 from peerbridge.api.pagination import Pages, paginate
 from peerbridge.api.security import via_token
+from peerbridge.api.values import plain
 from peerbridge.core.access import Policy, acting_user, api_policy, holds_any_role
 from peerbridge.organisations.selectors import access_programme
 from peerbridge.people.models import CONTACT_SCOPE_FOR_CHANNEL, Consent, ConsentScope, Person
@@ -243,13 +244,6 @@ class IntakeSummaryOut(Schema):
 
 
 # ---------------------------------------------------------------------------- helpers
-
-
-def plain(value: Any) -> Any:
-    """Enum members (also inside lists) to their stored values."""
-    if isinstance(value, list):
-        return [getattr(item, "value", item) for item in value]
-    return getattr(value, "value", value)
 
 
 def require_role(request: HttpRequest, policy: Policy) -> None:

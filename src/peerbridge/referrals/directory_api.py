@@ -13,6 +13,7 @@ from ninja.pagination import paginate
 from ninja.responses import Status
 
 from peerbridge.api.pagination import Pages
+from peerbridge.api.values import plain_values
 from peerbridge.core.access import acting_user, api_policy
 from peerbridge.people.models import is_language_code
 from peerbridge.referrals import directory_selectors as selectors
@@ -141,14 +142,8 @@ class NavigationStatusIn(Schema):
 
 
 def _plain(values: dict[str, Any]) -> dict[str, Any]:
-    """Enum members to their stored strings; unset patch fields dropped."""
-    out: dict[str, Any] = {}
-    for key, value in values.items():
-        if isinstance(value, list):
-            out[key] = [getattr(item, "value", item) for item in value]
-        elif value is not None:
-            out[key] = getattr(value, "value", value)
-    return out
+    """Stored values of the fields the client set (unset patch fields dropped)."""
+    return {key: value for key, value in plain_values(values).items() if value is not None}
 
 
 def _query(filters: ServiceFilters) -> selectors.DirectoryQuery:

@@ -9,6 +9,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
 from peerbridge.api.pagination import Pages, paginate
+from peerbridge.api.values import plain
 from peerbridge.core.access import Policy, acting_user, api_policy
 from peerbridge.core.audit import Action, audit_many
 from peerbridge.organisations.models import Programme
@@ -19,7 +20,7 @@ from peerbridge.people.models import Consent, ConsentScope, Person
 from peerbridge.people.selectors import access_person
 from peerbridge.people.services import consent_record, consent_withdraw, person_update
 from peerbridge.referrals import selectors, services
-from peerbridge.referrals.api import CulturalGroup, LanguageCode, plain, require_role
+from peerbridge.referrals.api import CulturalGroup, LanguageCode, require_role
 from peerbridge.referrals.models import Enrolment, EnrolmentStatus
 
 router = Router(tags=["people"])
