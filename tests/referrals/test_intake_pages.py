@@ -290,3 +290,24 @@ def test_a_queue_of_thousands_pages_and_checks_duplicates_in_bounded_queries(wor
     assert len(response.context["rows"]) == 50
     assert response.context["queue"].count >= 1500
     assert client.get(f"/programmes/{world.programme_a.pk}/intake/?page=x").status_code == 200
+
+
+@pytest.mark.django_db
+def test_person_page_queries_do_not_grow_with_consents(
+    world: Any, django_assert_max_num_queries: Any
+) -> None:
+    from peerbridge.people.services import consent_record
+
+    admin = client_for("admin")
+    _refer(admin, world.programme_a, given_name="Many", phone="+44 7700 900447")
+    person = Person.objects.get(given_name="Many")
+    for _n in range(8):
+        consent_record(
+            person=person,
+            programme=world.programme_a,
+            scopes=["participation"],
+            method="verbal",
+            recorded_by=None,
+        )
+    with django_assert_max_num_queries(25):
+        assert admin.get(f"/people/{person.pk}/").status_code == 200

@@ -292,7 +292,7 @@ def consent_history(*, user: AnyUser, person: Person) -> list[Consent]:
     programme_ids = programmes_in_scope(user=user, policy=people_policies.PERSON_VIEW).values("pk")
     return list(
         Consent.objects.filter(person=person, programme_id__in=programme_ids)
-        .select_related("text")
+        .select_related("text", "programme")
         .order_by("-recorded_at", "-id")
     )
 
