@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "peerbridge.organisations",
     "peerbridge.people",
     "peerbridge.referrals",
+    "peerbridge.workforce",
     "peerbridge.web",
     "peerbridge.api",
 ]

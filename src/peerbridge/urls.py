@@ -11,5 +11,6 @@ urlpatterns = [
     path("", include("peerbridge.referrals.urls")),
     path("", include("peerbridge.referrals.directory_urls")),
     path("", include("peerbridge.referrals.imports_urls")),
+    path("", include("peerbridge.workforce.urls")),
     path("api/v1/", api_urls),
 ]

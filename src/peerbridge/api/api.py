@@ -19,6 +19,7 @@ from peerbridge.referrals.api import router as referrals_router
 from peerbridge.referrals.directory_api import router as directory_router
 from peerbridge.referrals.imports_api import router as imports_router
 from peerbridge.referrals.people_api import router as intake_people_router
+from peerbridge.workforce.api import router as workforce_router
 
 
 def _public_docs(view: Any) -> Any:
@@ -50,6 +51,7 @@ api.add_router("", referrals_router)
 api.add_router("", intake_people_router)
 api.add_router("", directory_router)
 api.add_router("", imports_router)
+api.add_router("", workforce_router)
 
 
 def _routes() -> list[URLPattern | URLResolver]:

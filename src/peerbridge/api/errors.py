@@ -14,6 +14,8 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from peerbridge.workforce.capacity import CapacityRefused
+
 
 class ErrorBody(Schema):
     code: str
@@ -75,6 +77,20 @@ def install_error_handlers(api: NinjaAPI) -> None:
             code="validation_error",
             message="Some values are not valid.",
             fields=fields,
+        )
+
+    @api.exception_handler(CapacityRefused)
+    def _not_eligible(request: HttpRequest, exc: CapacityRefused) -> HttpResponse:
+        return error_response(
+            api,
+            request,
+            status=409,
+            code="not_eligible",
+            message="This peer may not take this work now.",
+            fields={
+                "peer": [b.detail for b in exc.blockers],
+                "reasons": [str(b.reason.value) for b in exc.blockers],
+            },
         )
 
     @api.exception_handler(Http404)

@@ -1,0 +1,5 @@
+"""API for the workforce's supervision (mounted by workforce/api.py)."""
+
+from ninja import Router
+
+router = Router(tags=["workforce"])

@@ -1,0 +1,66 @@
+"""The programme's peer pipeline: every peer with their stage, what is next and what
+needs attention, read in a fixed number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from peerbridge.core.audit import Action, audit_many
+from peerbridge.organisations.models import Programme
+from peerbridge.organisations.selectors import AnyUser
+from peerbridge.workforce import policies
+from peerbridge.workforce.eligibility import Standing, standings
+from peerbridge.workforce.models import PeerProfile
+from peerbridge.workforce.selectors import profiles_in_scope
+
+STAGES = [
+    ("training", _("In training")),
+    ("agreements", _("Agreements to sign")),
+    ("certification", _("Awaiting certification")),
+    ("ready", _("Ready to make available")),
+    ("available", _("Available")),
+    ("decertified", _("Decertified")),
+    ("left", _("Left")),
+]
+STAGE_LABELS = dict(STAGES)
+
+
+@dataclass(frozen=True)
+class PipelineRow:
+    profile: PeerProfile
+    standing: Standing
+
+    @property
+    def stage_label(self) -> str:
+        return str(STAGE_LABELS[self.standing.stage])
+
+    @property
+    def next_step(self) -> str:
+        s = self.standing
+        if s.stage == "training":
+            return "; ".join([*s.missing_modules, *s.missing_competencies])
+        if s.stage == "agreements":
+            return "; ".join(s.unsigned_agreements)
+        if s.stage in ("certification", "decertified"):
+            return s.certification.detail
+        if s.stage == "ready":
+            return str(_("Make available"))
+        return ""
+
+
+def pipeline_rows(*, user: AnyUser, programme: Programme) -> list[PipelineRow]:
+    profiles = list(
+        profiles_in_scope(user=user, policy=policies.WORKFORCE_VIEW)
+        .filter(programme=programme)
+        .order_by("person__family_name", "person__given_name", "pk")
+    )
+    audit_many(
+        actor=user,
+        action=Action.READ,
+        object_type="people.person",
+        object_ids=[p.person_id for p in profiles],
+    )
+    found = standings(profiles)
+    return [PipelineRow(profile=p, standing=found[p.pk]) for p in profiles]
