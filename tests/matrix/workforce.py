@@ -14,7 +14,10 @@ MANAGERS = ("coordinator", "leader", "admin")
 SETTINGS_EDITORS = ("leader", "admin")
 
 EXPECTED: dict[tuple[str, str], dict[str, int]] = {
+    ("workforce/", "GET"): role_gate(cells(RUNNERS, 200)),
+    ("workforce/", "POST"): role_gate(cells(RUNNERS, 405)),
     ("programmes/<int:programme_id>/workforce/", "GET"): role_gate(cells(RUNNERS, 200)),
+    ("programmes/<int:programme_id>/workforce/", "POST"): role_gate(cells(RUNNERS, 405)),
     ("programmes/<int:programme_id>/workforce/settings/", "GET"): role_gate(
         cells(SETTINGS_EDITORS, 200)
     ),
@@ -24,6 +27,10 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("workforce/profiles/<int:profile_id>/", "GET"): role_gate(
         {**cells((*RUNNERS, "peer"), 200), "peer_other": 404}
     ),
+    ("workforce/profiles/<int:profile_id>/", "POST"): role_gate(
+        cells((*RUNNERS, "peer", "peer_other"), 405)
+    ),
+    ("workforce/profiles/<int:profile_id>/activate/", "GET"): role_gate(cells(MANAGERS, 405)),
     ("workforce/profiles/<int:profile_id>/activate/", "POST"): role_gate(cells(MANAGERS, 302)),
     ("api/v1/workforce/profiles", "GET"): expect(200, anonymous=401),
     ("api/v1/workforce/profiles/<profile_id>", "GET"): expect(

@@ -3,16 +3,17 @@ needs attention, read in a fixed number of queries."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
 from peerbridge.core.audit import Action, audit_many
 from peerbridge.organisations.models import Programme
-from peerbridge.organisations.selectors import AnyUser
+from peerbridge.organisations.selectors import AnyUser, programmes_in_scope
 from peerbridge.workforce import policies
 from peerbridge.workforce.eligibility import Standing, standings
-from peerbridge.workforce.models import PeerProfile
+from peerbridge.workforce.models import PeerApplication, PeerProfile, WorkforceAlert
 from peerbridge.workforce.selectors import profiles_in_scope
 
 STAGES = [
@@ -64,3 +65,52 @@ def pipeline_rows(*, user: AnyUser, programme: Programme) -> list[PipelineRow]:
     )
     found = standings(profiles)
     return [PipelineRow(profile=p, standing=found[p.pk]) for p in profiles]
+
+
+@dataclass(frozen=True)
+class ProgrammeOverview:
+    programme: Programme
+    stages: list[tuple[str, str, int]]
+    open_applications: int
+    open_alerts: int
+    needs_cover: int
+
+
+def programme_overview(*, user: AnyUser) -> list[ProgrammeOverview]:
+    """Counts only (no person is shown): peers by stage, open applications and alerts,
+    per programme in the user's workforce scope."""
+    programmes = list(
+        programmes_in_scope(user=user, policy=policies.WORKFORCE_VIEW).exclude(
+            status=Programme.Status.CLOSED
+        )
+    )
+    profiles = list(PeerProfile.objects.filter(programme__in=programmes))
+    found = standings(profiles)
+    stage_counts: Counter[tuple[int, str]] = Counter(
+        (p.programme_id, found[p.pk].stage) for p in profiles
+    )
+    cover: Counter[int] = Counter(p.programme_id for p in profiles if found[p.pk].needs_cover)
+    applications: Counter[int] = Counter(
+        PeerApplication.objects.filter(
+            programme__in=programmes, status__in=PeerApplication.OPEN
+        ).values_list("programme_id", flat=True)
+    )
+    alerts: Counter[int] = Counter(
+        WorkforceAlert.objects.filter(
+            profile__programme__in=programmes, resolved_at__isnull=True
+        ).values_list("profile__programme_id", flat=True)
+    )
+    return [
+        ProgrammeOverview(
+            programme=programme,
+            stages=[
+                (code, str(label), stage_counts[(programme.pk, code)])
+                for code, label in STAGES
+                if code != "left"
+            ],
+            open_applications=applications[programme.pk],
+            open_alerts=alerts[programme.pk],
+            needs_cover=cover[programme.pk],
+        )
+        for programme in programmes
+    ]

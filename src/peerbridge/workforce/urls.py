@@ -14,6 +14,7 @@ from peerbridge.workforce import (
 app_name = "workforce"
 
 urlpatterns: list[URLPattern | URLResolver] = [
+    path("workforce/", views.overview, name="overview"),
     path("programmes/<int:programme_id>/workforce/", views.pipeline, name="pipeline"),
     path(
         "programmes/<int:programme_id>/workforce/settings/",

@@ -20,8 +20,19 @@ from peerbridge.workforce import policies, services
 from peerbridge.workforce.eligibility import standings
 from peerbridge.workforce.forms import SettingsForm
 from peerbridge.workforce.models import PeerApplication
-from peerbridge.workforce.pipeline import STAGES, pipeline_rows
+from peerbridge.workforce.pipeline import STAGES, pipeline_rows, programme_overview
 from peerbridge.workforce.selectors import access_profile, workforce_settings
+
+
+@view_policy(policies.WORKFORCE_VIEW)
+@require_safe
+def overview(request: HttpRequest) -> HttpResponse:
+    """Every programme the user runs or supervises, with its peers by stage."""
+    return render(
+        request,
+        "workforce/overview.html",
+        {"programmes": programme_overview(user=request.user)},
+    )
 
 
 @view_policy(policies.WORKFORCE_VIEW)
