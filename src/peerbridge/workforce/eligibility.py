@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import models
-from django.db.models import Count, Sum
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -311,20 +311,20 @@ def standings(profiles: Iterable[PeerProfile], *, on: date | None = None) -> dic
             person_id__in=person_ids, attended=True, session__module__programme_id__in=programme_ids
         ).values_list("person_id", "session__module_id")
     )
+    # Windows start at local midnight; comparing datetimes (not dates) lets the database
+    # use the column as stored, without converting every row to a date.
+    zone = timezone.get_current_timezone()
     since = {
-        pk: day - timedelta(days=rule.ongoing_training_period_days) for pk, rule in rules.items()
-    }
-    earliest = min(since.values())
-    hours_rows = (
-        TrainingAttendance.objects.filter(
-            person_id__in=person_ids, attended=True, session__starts_at__date__gte=earliest
+        pk: datetime.combine(
+            day - timedelta(days=rule.ongoing_training_period_days), time.min, tzinfo=zone
         )
-        .values("person_id", "session__starts_at__date")
-        .annotate(hours=Sum("hours"))
-    )
-    hours_by_person: dict[int, list[tuple[date, Decimal]]] = defaultdict(list)
-    for row in hours_rows:
-        hours_by_person[row["person_id"]].append((row["session__starts_at__date"], row["hours"]))
+        for pk, rule in rules.items()
+    }
+    hours_by_person: dict[int, list[tuple[datetime, Decimal]]] = defaultdict(list)
+    for person_id, starts_at, hours in TrainingAttendance.objects.filter(
+        person_id__in=person_ids, attended=True, session__starts_at__gte=min(since.values())
+    ).values_list("person_id", "session__starts_at", "hours"):
+        hours_by_person[person_id].append((starts_at, hours))
 
     competencies: dict[int, list[Competency]] = defaultdict(list)
     for competency in Competency.objects.filter(programme_id__in=programme_ids, required=True):
