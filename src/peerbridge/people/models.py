@@ -58,6 +58,17 @@ def language_name(code: str) -> str:
     return str(found.name) if found is not None else code
 
 
+# Offered in pickers; the API, imports and "other language" fields accept any ISO 639 code.
+COMMON_LANGUAGES = [
+    "en", "es", "pt", "fr", "pl", "zh", "ar", "ur", "pa", "bn", "hi", "so", "ro",
+    "it", "de", "tr", "ru", "uk", "vi", "tl", "ko", "fa",
+]  # fmt: skip
+
+
+def language_choices() -> list[tuple[str, str]]:
+    return [(code, language_name(code)) for code in COMMON_LANGUAGES]
+
+
 class Person(models.Model):
     """A person known to the organisation: staff, peer supporter or participant.
     One person may hold several roles over time; a login (`user`) is optional."""

@@ -5,30 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.core import signing
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from peerbridge.core.public_forms import PublicFormProtection
 from peerbridge.organisations.models import Programme
 from peerbridge.people.models import (
+    COMMON_LANGUAGES,
     CONTACT_SCOPE_FOR_CHANNEL,
     Consent,
     ConsentScope,
     Person,
+    language_choices,
     language_name,
 )
 from peerbridge.referrals.models import ContactAttempt, DeclineReason, Enrolment, EnrolmentStatus
 from peerbridge.referrals.services import ReferralDetails
-
-# Offered in pickers; the API and imports accept any ISO 639 code.
-COMMON_LANGUAGES = [
-    "en", "es", "pt", "fr", "pl", "zh", "ar", "ur", "pa", "bn", "hi", "so", "ro",
-    "it", "de", "tr", "ru", "uk", "vi", "tl", "ko", "fa",
-]  # fmt: skip
-
-
-def language_choices() -> list[tuple[str, str]]:
-    return [(code, language_name(code)) for code in COMMON_LANGUAGES]
 
 
 def _choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
@@ -97,9 +88,10 @@ class PersonDetailsForm(forms.Form):
         ]
 
 
-class SelfReferralForm(PersonDetailsForm):
-    """The public page. `website` is a honeypot people never see; `stamp` is a signed
-    time, so forms posted back faster than a human could type are ignored."""
+class SelfReferralForm(PersonDetailsForm, PublicFormProtection):
+    """The public page, with the honeypot and time stamp every public form carries."""
+
+    stamp_salt = FORM_STAMP_SALT
 
     kind = forms.ChoiceField(
         label=_("I am asking for support"),
@@ -119,8 +111,6 @@ class SelfReferralForm(PersonDetailsForm):
     agree = forms.BooleanField(
         label=_("I agree that the programme may contact me in the ways I ticked above."),
     )
-    website = forms.CharField(required=False, widget=forms.HiddenInput)
-    stamp = forms.CharField(widget=forms.HiddenInput)
 
     field_order = [
         "given_name",
@@ -141,19 +131,6 @@ class SelfReferralForm(PersonDetailsForm):
         self.fields["contact_channels"].label = _("How may we contact you?")
         self.fields["contact_channels"].required = True
         self.fields["date_of_birth"].help_text = _("Optional. It helps us avoid duplicates.")
-        if not self.is_bound:
-            self.initial["stamp"] = signing.dumps(timezone.now().timestamp(), salt=FORM_STAMP_SALT)
-
-    def looks_automated(self, *, min_seconds: float = 3.0, max_age: int = 7200) -> bool:
-        if self.data.get("website"):
-            return True
-        try:
-            started = float(
-                signing.loads(self.data.get("stamp", ""), salt=FORM_STAMP_SALT, max_age=max_age)
-            )
-        except (signing.BadSignature, TypeError, ValueError):
-            return True
-        return timezone.now().timestamp() - started < min_seconds
 
 
 class ClinicianReferralForm(PersonDetailsForm):

@@ -3,14 +3,12 @@ queue and waiting list, one enrolment, one person."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from functools import partial
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from peerbridge.core.access import PUBLIC, acting_user, view_policy
 from peerbridge.core.forms import show_service_errors
+from peerbridge.core.public_forms import throttled
 from peerbridge.organisations.models import Programme
 from peerbridge.organisations.roles import Role
 from peerbridge.organisations.selectors import access_programme, programmes_in_scope, user_roles
@@ -40,21 +39,6 @@ from peerbridge.referrals.forms import (
 from peerbridge.referrals.models import Enrolment, EnrolmentStatus
 
 
-def _throttled(request: HttpRequest, programme: Programme) -> bool:
-    """At most SELF_REFERRAL_LIMIT submissions per hour from one address; the address is
-    hashed, never stored."""
-    address = request.META.get("REMOTE_ADDR", "")
-    key = "selfref:" + hashlib.sha256(f"{address}:{programme.pk}".encode()).hexdigest()
-    count = int(cache.get_or_set(key, 0, timeout=3600) or 0)
-    if count >= settings.SELF_REFERRAL_LIMIT:
-        return True
-    try:
-        cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, timeout=3600)
-    return False
-
-
 @view_policy(PUBLIC)
 @require_http_methods(["GET", "POST"])
 def self_referral(request: HttpRequest, programme_code: str) -> HttpResponse:
@@ -66,7 +50,9 @@ def self_referral(request: HttpRequest, programme_code: str) -> HttpResponse:
         if form.looks_automated():
             # Tell a bot nothing: it sees the same confirmation, and nothing is saved.
             return redirect("referrals:self_referral_thanks", programme_code=programme.code)
-        if _throttled(request, programme):
+        if throttled(
+            request, prefix="selfref", scope=programme.pk, limit=settings.SELF_REFERRAL_LIMIT
+        ):
             return render(
                 request, "referrals/self_referral_busy.html", {"programme": programme}, status=429
             )

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from peerbridge.organisations import policies
 from peerbridge.organisations.selectors import AnyUser, active_assignments, user_roles
 from peerbridge.referrals import policies as referral_policies
+from peerbridge.workforce import policies as workforce_policies
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,8 @@ def links_for(user: AnyUser) -> list[NavLink]:
         )
     if roles & referral_policies.INTAKE_MANAGE.roles:
         links.append(NavLink(_("Intake"), reverse("referrals:intake_overview"), "intake"))
+    if roles & workforce_policies.WORKFORCE_VIEW.roles:
+        links.append(NavLink(_("Peer team"), reverse("workforce:overview"), "workforce"))
     if roles & referral_policies.REFERRAL_STATUS_VIEW.roles:
         links.append(NavLink(_("Refer someone"), reverse("referrals:referral_create"), "refer"))
         links.append(NavLink(_("My referrals"), reverse("referrals:my_referrals"), "referrals"))
