@@ -1,0 +1,472 @@
+"""A peer's wellbeing: burnout check-ins (the Copenhagen Burnout Inventory's work- and
+client-related parts), the one-tap pulse, the hold a high score puts on new matches and
+the supervisor's review that lifts it, alerts, and pausing (time off, with a return date).
+
+A high check-in never changes `max_matches`: it sets `capacity_hold`, which the
+eligibility service reads as "burnt out" (capacity for new matches zero) until a person
+lifts it. Alerts hold ids and scores only, never what a peer wrote.
+
+Services (writes, audited) come first, then selectors (reads that authorise as they
+fetch).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from peerbridge.core.access import Policy, role_policy
+from peerbridge.core.audit import Action, audit_instance, audit_many
+from peerbridge.core.models import User
+from peerbridge.instruments import Instrument, Item, Scale, get_instrument, score
+from peerbridge.instruments.scoring import IncompleteAnswers
+from peerbridge.organisations.roles import Role
+from peerbridge.organisations.selectors import AnyUser, programmes_in_scope
+from peerbridge.workforce import policies
+from peerbridge.workforce.models import (
+    CapacityReservation,
+    PeerProfile,
+    WellbeingCheckIn,
+    WorkforceAlert,
+)
+from peerbridge.workforce.selectors import (
+    access_profile,
+    own_profiles,
+    profiles_in_scope,
+    settings_for,
+    workforce_settings,
+)
+
+# Policies of this area (the shared ones live in workforce/policies.py).
+ALERT_RESOLVE = role_policy(
+    "workforce.alerts",
+    {*policies.SUPERVISE.roles, *policies.WORKFORCE_MANAGE.roles},
+    "Supervisors and those who run a programme see and resolve alerts about its peers.",
+)
+SELF_OR_MANAGE = role_policy(
+    "workforce.self_or_manage",
+    {*policies.WORKFORCE_MANAGE.roles, Role.PEER_SUPPORTER},
+    "A peer pauses themself and keeps their availability; coordinators do it for them "
+    "and set their capacity.",
+)
+WELLBEING_VIEW = role_policy(
+    "workforce.wellbeing",
+    {*policies.SUPERVISE.roles, Role.PEER_SUPPORTER},
+    "A peer's check-ins: the peer themself, and supervisors (scores; the raw answers "
+    "only to the peer's own supervisor).",
+)
+
+INSTRUMENT = "cbi"
+# The parts of the CBI a peer answers at a check-in: burnout from the peer work and from
+# working with the people they support (the personal part is not asked).
+CHECKIN_PARTS: tuple[str, ...] = ("work", "client")
+NOTE_MAX = 500  # WorkforceAlert.resolution
+
+
+def cbi() -> Instrument:
+    return get_instrument(INSTRUMENT)
+
+
+def checkin_parts() -> list[tuple[Scale, list[Item]]]:
+    """Each part asked at a check-in, with its items, from the instrument definition."""
+    instrument = cbi()
+    return [(instrument.scale(code), instrument.items_of((code,))) for code in CHECKIN_PARTS]
+
+
+# ---------------------------------------------------------------------------------------
+# Services
+
+
+def _lock(profile: PeerProfile) -> PeerProfile:
+    locked = PeerProfile.objects.select_for_update().get(pk=profile.pk)
+    if locked.status == PeerProfile.Status.LEFT:
+        raise ValidationError(_("This peer has left the programme."))
+    return locked
+
+
+def _clean_answers(instrument: Instrument, answers: Mapping[str, object]) -> dict[str, int]:
+    """Answers as item id -> option value, only for the check-in's items; a skipped
+    question is absent or None. Every problem is reported against its item."""
+    asked = {item.id: item for item in instrument.items_of(CHECKIN_PARTS)}
+    problems: dict[str, str] = {}
+    clean: dict[str, int] = {}
+    for key, value in answers.items():
+        item = asked.get(key) if isinstance(key, str) else None
+        if item is None:
+            problems[str(key)[:40]] = _("This is not a question of the check-in.")
+        elif value is None:
+            continue
+        elif isinstance(value, bool) or not isinstance(value, int) or value not in item.values:
+            problems[key] = _("Choose one of the answers.")
+        else:
+            clean[key] = value
+    if problems:
+        raise ValidationError(problems)
+    return clean
+
+
+def _too_few_message(scale: Scale) -> str:
+    if scale.code == "work":
+        return _("Answer at least %(n)s of the %(total)s questions about your peer work.") % {
+            "n": scale.min_answered,
+            "total": len(scale.items),
+        }
+    return _("Answer at least %(n)s of the %(total)s questions about the people you support.") % {
+        "n": scale.min_answered,
+        "total": len(scale.items),
+    }
+
+
+def _scores_detail(**scores: float | None) -> str:
+    return " ".join(f"{name}={value:.1f}" for name, value in scores.items() if value is not None)
+
+
+def _hold_new_matches(profile: PeerProfile, actor: User | None) -> None:
+    if profile.capacity_hold:
+        return
+    profile.capacity_hold = True
+    profile.capacity_hold_since = timezone.now()
+    profile.save(update_fields=["capacity_hold", "capacity_hold_since"])
+    audit_instance(actor=actor, action=Action.UPDATE, instance=profile)
+
+
+def _alert(profile: PeerProfile, kind: str, detail: str, actor: User | None) -> WorkforceAlert:
+    alert = WorkforceAlert.objects.create(profile=profile, kind=kind, detail=detail[:200])
+    audit_instance(actor=actor, action=Action.CREATE, instance=alert)
+    return alert
+
+
+@transaction.atomic
+def cbi_checkin_record(
+    *, profile: PeerProfile, answers: Mapping[str, object], actor: User | None
+) -> WellbeingCheckIn:
+    """Record a burnout check-in: the raw answers, the instrument's version and the
+    work- and client-related scores. A score at or above the programme's threshold holds
+    new matches until the supervisor reviews, and alerts them."""
+    instrument = cbi()
+    given = _clean_answers(instrument, answers)
+    try:
+        result = score(instrument, given, scales=CHECKIN_PARTS)
+    except IncompleteAnswers as refused:  # _clean_answers has already checked each one
+        raise ValidationError(dict(refused.problems)) from refused
+    too_few = {
+        code: _too_few_message(instrument.scale(code))
+        for code in CHECKIN_PARTS
+        if result.value(code) is None
+    }
+    if too_few:
+        raise ValidationError(too_few)
+    locked = _lock(profile)
+    threshold = workforce_settings(locked.programme).burnout_threshold
+    work, client = result.value("work"), result.value("client")
+    high = any(value is not None and value >= threshold for value in (work, client))
+    checkin = WellbeingCheckIn(
+        profile=locked,
+        kind=WellbeingCheckIn.Kind.CBI,
+        answers=given,
+        instrument_version=result.version,
+        work_score=work,
+        client_score=client,
+        high=high,
+    )
+    checkin.full_clean()
+    checkin.save()
+    audit_instance(actor=actor, action=Action.CREATE, instance=checkin)
+    if high:
+        _hold_new_matches(locked, actor)
+        detail = _scores_detail(work=work, client=client, threshold=float(threshold))
+        _alert(locked, WorkforceAlert.Kind.BURNOUT, detail, actor)
+        profile.capacity_hold = True
+        profile.capacity_hold_since = locked.capacity_hold_since
+    return checkin
+
+
+@transaction.atomic
+def pulse_record(*, profile: PeerProfile, value: object, actor: User | None) -> WellbeingCheckIn:
+    """A one-tap "how are you doing" (1 struggling to 5 great). Struggling alerts the
+    supervisor; it does not hold new matches."""
+    if isinstance(value, bool) or not isinstance(value, int) or value not in range(1, 6):
+        raise ValidationError({"value": _("Choose how you are doing, from 1 to 5.")})
+    locked = _lock(profile)
+    checkin = WellbeingCheckIn.objects.create(
+        profile=locked, kind=WellbeingCheckIn.Kind.PULSE, pulse=value
+    )
+    audit_instance(actor=actor, action=Action.CREATE, instance=checkin)
+    if value == WellbeingCheckIn.Pulse.STRUGGLING:
+        _alert(locked, WorkforceAlert.Kind.PULSE_LOW, _scores_detail(pulse=value), actor)
+    return checkin
+
+
+def _note(text: str, field: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({field: _("Write a short note of what was agreed or done.")})
+    if len(text) > NOTE_MAX:
+        raise ValidationError({field: _("At most %(n)s characters.") % {"n": NOTE_MAX}})
+    return text
+
+
+def _resolve(alerts: QuerySet[WorkforceAlert], actor: User | None, resolution: str) -> int:
+    ids = list(alerts.filter(resolved_at__isnull=True).values_list("pk", flat=True))
+    WorkforceAlert.objects.filter(pk__in=ids).update(
+        resolved_at=timezone.now(), resolved_by=actor, resolution=resolution
+    )
+    audit_many(
+        actor=actor,
+        action=Action.UPDATE,
+        object_type=WorkforceAlert._meta.label_lower,
+        object_ids=ids,
+    )
+    return len(ids)
+
+
+@transaction.atomic
+def hold_release(*, profile: PeerProfile, actor: User | None, note: str) -> PeerProfile:
+    """The supervisor has reviewed a high check-in with the peer: new matches may come
+    again. The note of what was agreed resolves the open burnout alerts."""
+    text = _note(note, "note")
+    locked = _lock(profile)
+    if not locked.capacity_hold:
+        raise ValidationError(_("New matches are not on hold for this peer."))
+    locked.capacity_hold = False
+    locked.capacity_hold_since = None
+    locked.save(update_fields=["capacity_hold", "capacity_hold_since"])
+    audit_instance(actor=actor, action=Action.UPDATE, instance=locked)
+    _resolve(locked.alerts.filter(kind=WorkforceAlert.Kind.BURNOUT), actor, text)
+    return locked
+
+
+@transaction.atomic
+def alert_resolve(*, alert: WorkforceAlert, actor: User | None, resolution: str) -> WorkforceAlert:
+    """Close an alert with what was done. Resolving a burnout alert does not lift the
+    hold on new matches: that is the supervisor's review (`hold_release`)."""
+    text = _note(resolution, "resolution")
+    locked = WorkforceAlert.objects.select_for_update().get(pk=alert.pk)
+    if locked.resolved_at is not None:
+        raise ValidationError(_("This alert is already resolved."))
+    locked.resolved_at = timezone.now()
+    locked.resolved_by = actor
+    locked.resolution = text
+    locked.save(update_fields=["resolved_at", "resolved_by", "resolution"])
+    audit_instance(actor=actor, action=Action.UPDATE, instance=locked)
+    return locked
+
+
+def _live_load(profile: PeerProfile) -> dict[str, int]:
+    return {
+        row["kind"]: row["n"]
+        for row in CapacityReservation.objects.filter(profile=profile, released_at__isnull=True)
+        .values("kind")
+        .annotate(n=Count("pk"))
+    }
+
+
+@transaction.atomic
+def pause_start(
+    *,
+    profile: PeerProfile,
+    actor: User | None,
+    reason: str,
+    paused_from: date | None = None,
+    paused_until: date | None = None,
+    by_staff: bool = False,
+) -> PeerProfile:
+    """Pause a peer from today (or a later day) until a return date (or until they
+    resume). A peer pauses themself; only the programme pauses for review. People the
+    peer supports surface for cover (an alert) while the pause lasts."""
+    if reason not in PeerProfile.PauseReason.values:
+        raise ValidationError({"reason": _("Choose a reason for the pause.")})
+    if reason == PeerProfile.PauseReason.REVIEW and not by_staff:
+        raise ValidationError({"reason": _("Only the programme pauses a peer for review.")})
+    today = timezone.localdate()
+    start = paused_from or today
+    if start < today:
+        raise ValidationError({"paused_from": _("A pause starts today or later.")})
+    if start > today + timedelta(days=366):
+        raise ValidationError({"paused_from": _("A pause starts within the next year.")})
+    if paused_until is not None and paused_until <= start:
+        raise ValidationError({"paused_until": _("The return date comes after the pause starts.")})
+    locked = _lock(profile)
+    locked.paused_from, locked.paused_until, locked.pause_reason = start, paused_until, reason
+    locked.full_clean()
+    locked.save(update_fields=["paused_from", "paused_until", "pause_reason"])
+    audit_instance(actor=actor, action=Action.UPDATE, instance=locked)
+    load = _live_load(locked)
+    open_cover = locked.alerts.filter(kind=WorkforceAlert.Kind.COVER, resolved_at__isnull=True)
+    if sum(load.values()) and not open_cover.exists():
+        detail = (
+            f"matches={load.get(CapacityReservation.Kind.MATCH, 0)} "
+            f"groups={load.get(CapacityReservation.Kind.GROUP, 0)} from={start.isoformat()}"
+        )
+        if paused_until is not None:
+            detail += f" until={paused_until.isoformat()}"
+        _alert(locked, WorkforceAlert.Kind.COVER, detail, actor)
+    return locked
+
+
+@transaction.atomic
+def pause_end(*, profile: PeerProfile, actor: User | None) -> PeerProfile:
+    """Back now: a running pause ends today (its dates stay as a record); a planned one is
+    called off. Open cover alerts are resolved."""
+    locked = _lock(profile)
+    today = timezone.localdate()
+    if locked.paused_from is None or (
+        locked.paused_until is not None and locked.paused_until <= today
+    ):
+        raise ValidationError(_("This peer is not paused."))
+    if locked.paused_from > today:
+        locked.paused_from, locked.paused_until, locked.pause_reason = None, None, ""
+    else:
+        locked.paused_until = today
+    locked.save(update_fields=["paused_from", "paused_until", "pause_reason"])
+    audit_instance(actor=actor, action=Action.UPDATE, instance=locked)
+    _resolve(locked.alerts.filter(kind=WorkforceAlert.Kind.COVER), actor, _("Back from the pause."))
+    return locked
+
+
+# ---------------------------------------------------------------------------------------
+# Selectors
+
+
+def access_own_profile(*, user: AnyUser, profile_id: object) -> PeerProfile:
+    """The peer's own profile, for what only they may do (check in, pulse). Staff who
+    can see the profile get 403; anyone else 404."""
+    try:
+        pk = int(str(profile_id))
+    except ValueError:
+        raise Http404 from None
+    profile = own_profiles(user).filter(pk=pk).first()
+    if profile is None:
+        if profiles_in_scope(user=user, policy=policies.WORKFORCE_VIEW).filter(pk=pk).exists():
+            raise PermissionDenied
+        raise Http404
+    audit_instance(actor=user, action=Action.READ, instance=profile.person)
+    return profile
+
+
+def access_self_or_managed(*, user: AnyUser, profile_id: object) -> PeerProfile:
+    """The profile for pausing and capacity: the peer themself or its programme's
+    coordinators, leaders and admins."""
+    return access_profile(
+        user=user, profile_id=profile_id, policy=policies.WORKFORCE_MANAGE, allow_self=True
+    )
+
+
+def _in_scope(user: AnyUser, profile: PeerProfile, policy: Policy) -> bool:
+    return programmes_in_scope(user=user, policy=policy).filter(pk=profile.programme_id).exists()
+
+
+def manages(user: AnyUser, profile: PeerProfile) -> bool:
+    return _in_scope(user, profile, policies.WORKFORCE_MANAGE)
+
+
+def supervises(user: AnyUser, profile: PeerProfile) -> bool:
+    return _in_scope(user, profile, policies.SUPERVISE)
+
+
+def is_self(user: AnyUser, profile: PeerProfile) -> bool:
+    return user.is_authenticated and profile.person.user_id == user.pk
+
+
+def sees_answers(user: AnyUser, profile: PeerProfile) -> bool:
+    """Raw check-in answers: the peer and their own supervisor only."""
+    return user.is_authenticated and user.pk in (profile.person.user_id, profile.supervisor_id)
+
+
+def alerts_in_scope(*, user: AnyUser) -> QuerySet[WorkforceAlert]:
+    programmes = programmes_in_scope(user=user, policy=ALERT_RESOLVE)
+    return WorkforceAlert.objects.filter(profile__programme__in=programmes).select_related(
+        "profile", "profile__person", "profile__programme"
+    )
+
+
+def access_alert(*, user: AnyUser, alert_id: object) -> WorkforceAlert:
+    try:
+        pk = int(str(alert_id))
+    except ValueError:
+        raise Http404 from None
+    alert = alerts_in_scope(user=user).filter(pk=pk).first()
+    if alert is None:
+        raise Http404
+    audit_instance(actor=user, action=Action.READ, instance=alert.profile.person)
+    return alert
+
+
+def checkins_of(profile: PeerProfile, *, limit: int | None = None) -> list[WellbeingCheckIn]:
+    rows = profile.checkins.order_by("-completed_at", "-id")
+    return list(rows[:limit] if limit else rows)
+
+
+def latest_cbi(profiles: list[PeerProfile]) -> dict[int, WellbeingCheckIn]:
+    """Each profile's newest burnout check-in, in one query."""
+    found: dict[int, WellbeingCheckIn] = {}
+    for row in WellbeingCheckIn.objects.filter(
+        profile__in=profiles, kind=WellbeingCheckIn.Kind.CBI
+    ).order_by("profile_id", "-completed_at", "-id"):
+        found.setdefault(row.profile_id, row)
+    return found
+
+
+def checkin_due_on(
+    profile: PeerProfile, last: WellbeingCheckIn | None, *, cadence_days: int
+) -> date | None:
+    """When the next burnout check-in is due: the last one plus the programme's cadence;
+    at once for an available peer who never checked in. None while not supporting
+    people."""
+    if profile.status != PeerProfile.Status.ACTIVE:
+        return None
+    if last is None:
+        return profile.activated_on or timezone.localdate()
+    return timezone.localdate(last.completed_at) + timedelta(days=cadence_days)
+
+
+@dataclass(frozen=True)
+class CheckInDue:
+    due_on: date | None
+    last: WellbeingCheckIn | None
+
+    @property
+    def is_due(self) -> bool:
+        return self.due_on is not None and self.due_on <= timezone.localdate()
+
+
+def checkins_due(profiles: list[PeerProfile]) -> dict[int, CheckInDue]:
+    last = latest_cbi(profiles)
+    rules = settings_for({p.programme_id for p in profiles})
+    result = {}
+    for profile in profiles:
+        cadence = rules[profile.programme_id].checkin_cadence_days
+        result[profile.pk] = CheckInDue(
+            checkin_due_on(profile, last.get(profile.pk), cadence_days=cadence),
+            last.get(profile.pk),
+        )
+    return result
+
+
+@dataclass(frozen=True)
+class WellbeingPanel:
+    """What staff see of a peer's wellbeing on the profile page."""
+
+    profile: PeerProfile
+    may_review: bool
+    may_resolve: bool
+    alerts: list[WorkforceAlert]
+    checkins: list[WellbeingCheckIn]
+
+
+def wellbeing_panel(*, user: AnyUser, profile: PeerProfile) -> WellbeingPanel:
+    """For the lead's profile page: the hold, open alerts and recent scores (the caller
+    has already fetched the profile through `access_profile`)."""
+    may_review = supervises(user, profile)
+    may_resolve = may_review or manages(user, profile)
+    alerts = list(profile.alerts.filter(resolved_at__isnull=True)) if may_resolve else []
+    checkins = checkins_of(profile, limit=6) if may_review or is_self(user, profile) else []
+    return WellbeingPanel(profile, may_review, may_resolve, alerts, checkins)
