@@ -49,6 +49,10 @@ def links_for(user: AnyUser) -> list[NavLink]:
         links.append(NavLink(_("Intake"), reverse("referrals:intake_overview"), "intake"))
     if roles & workforce_policies.WORKFORCE_VIEW.roles:
         links.append(NavLink(_("Peer team"), reverse("workforce:overview"), "workforce"))
+    if roles & workforce_policies.SUPERVISE.roles:
+        links.append(NavLink(_("Supervision"), reverse("workforce:supervisor"), "supervision"))
+    if roles & workforce_policies.PEER_SELF.roles:
+        links.append(NavLink(_("My peer work"), reverse("workforce:me"), "peer_work"))
     if roles & referral_policies.REFERRAL_STATUS_VIEW.roles:
         links.append(NavLink(_("Refer someone"), reverse("referrals:referral_create"), "refer"))
         links.append(NavLink(_("My referrals"), reverse("referrals:my_referrals"), "referrals"))

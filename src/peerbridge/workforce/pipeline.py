@@ -15,6 +15,7 @@ from peerbridge.workforce import policies
 from peerbridge.workforce.eligibility import Standing, standings
 from peerbridge.workforce.models import PeerApplication, PeerProfile, WorkforceAlert
 from peerbridge.workforce.selectors import profiles_in_scope
+from peerbridge.workforce.supervision import SupervisionDue, supervision_due
 
 STAGES = [
     ("training", _("In training")),
@@ -32,6 +33,7 @@ STAGE_LABELS = dict(STAGES)
 class PipelineRow:
     profile: PeerProfile
     standing: Standing
+    supervision: SupervisionDue | None = None
 
     @property
     def stage_label(self) -> str:
@@ -64,7 +66,10 @@ def pipeline_rows(*, user: AnyUser, programme: Programme) -> list[PipelineRow]:
         object_ids=[p.person_id for p in profiles],
     )
     found = standings(profiles)
-    return [PipelineRow(profile=p, standing=found[p.pk]) for p in profiles]
+    due = supervision_due([p for p in profiles if p.status == PeerProfile.Status.ACTIVE])
+    return [
+        PipelineRow(profile=p, standing=found[p.pk], supervision=due.get(p.pk)) for p in profiles
+    ]
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from peerbridge.workforce.forms import SettingsForm
 from peerbridge.workforce.models import PeerApplication
 from peerbridge.workforce.pipeline import STAGES, pipeline_rows, programme_overview
 from peerbridge.workforce.selectors import access_profile, workforce_settings
+from peerbridge.workforce.wellbeing import wellbeing_panel
 
 
 @view_policy(policies.WORKFORCE_VIEW)
@@ -61,6 +62,11 @@ def pipeline(request: HttpRequest, programme_id: int) -> HttpResponse:
             "can_manage": programmes_in_scope(user=request.user, policy=policies.WORKFORCE_MANAGE)
             .filter(pk=programme.pk)
             .exists(),
+            "can_edit_rules": programmes_in_scope(
+                user=request.user, policy=policies.WORKFORCE_SETTINGS_EDIT
+            )
+            .filter(pk=programme.pk)
+            .exists(),
         },
     )
 
@@ -79,6 +85,7 @@ def profile_detail(request: HttpRequest, profile_id: int) -> HttpResponse:
             "profile": profile,
             "standing": standing,
             "is_self": profile.person.user_id == request.user.pk,
+            "wellbeing": wellbeing_panel(user=request.user, profile=profile),
             "can_manage": programmes_in_scope(user=request.user, policy=policies.WORKFORCE_MANAGE)
             .filter(pk=profile.programme_id)
             .exists(),
