@@ -542,3 +542,40 @@ def test_the_expiry_page_lists_expiring_expired_decertified_and_not_certified(
         action="read", object_type="people.person", object_id=str(expired.person_id)
     ).exists()
     assert client_for("peer").get(url).status_code == 403
+
+
+def test_the_daily_scan_command_flags_held_work_once(world: World) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from peerbridge.workforce.capacity import capacity_reserve
+    from peerbridge.workforce.models import CertificationFramework, WorkforceAlert
+    from peerbridge.workforce.selectors import workforce_settings
+    from tests.workforce.world import certify, make_profile
+
+    framework = CertificationFramework.objects.create(
+        organisation=world.programme_a.site.organisation, name="Scan credential", kind="state"
+    )
+    rules = workforce_settings(world.programme_a)
+    rules.required_framework = framework
+    rules.save()
+    profile = make_profile(world.programme_a, ready=True, status="active")
+    certificate = certify(profile, framework)
+    capacity_reserve(profile=profile, kind="match", reference="match:scan", actor=None)
+    certificate.expires_on = timezone.localdate() - timedelta(days=1)
+    certificate.save()
+
+    def scan() -> str:
+        out = StringIO()
+        call_command("workforce-scan", stdout=out)
+        return out.getvalue()
+
+    assert "Raised" in scan()
+    assert (
+        WorkforceAlert.objects.filter(
+            profile=profile, kind="matches_review", resolved_at__isnull=True
+        ).count()
+        == 1
+    )
+    assert "Raised 0 " in scan()
