@@ -19,6 +19,7 @@ from peerbridge.organisations.roles import Role
 from peerbridge.people.models import Person
 from peerbridge.people.services import person_create
 from peerbridge.web.demo_people import load_demo_people
+from peerbridge.web.demo_workforce import load_demo_workforce_for
 
 DEMO_PASSWORD = "peerbridge-demo"  # noqa: S105  (printed for the demo; DEBUG only)
 DEMO_DOMAIN = "demo.peerbridge.test"
@@ -282,4 +283,7 @@ def load_demo() -> list[DemoLogin]:
             _grant(user, role, programme=programme)
             logins.append(DemoLogin(user.email, str(Role(role).label), programme.name))
     load_demo_people(organisation=organisation, programmes=programmes, staff=staff, sites=sites)
+    load_demo_workforce_for(
+        organisation=organisation, programmes=programmes, staff=staff, sites=sites
+    )
     return logins
