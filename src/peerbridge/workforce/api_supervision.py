@@ -439,7 +439,7 @@ def decertify(
 
 
 @router.post("/workforce/certifications/{certification_id}/appeal", response=CertificationOut)
-@api_policy(certs.APPEAL)
+@api_policy(policies.APPEAL)
 def appeal(request: HttpRequest, certification_id: int, payload: AppealIn) -> dict[str, Any]:
     """`lodge` (the peer themself, or a leader for them) or `decide` (a leader:
     `upheld` keeps the decertification, `overturned` restores the certification)."""

@@ -210,7 +210,7 @@ def create_checkin(
 
 
 @router.get("/workforce/profiles/{profile_id}/checkins", response=list[CheckInOut])
-@api_policy(wellbeing.WELLBEING_VIEW)
+@api_policy(policies.WELLBEING_VIEW)
 @paginate(Pages)
 def list_checkins(request: HttpRequest, profile_id: int) -> list[dict[str, Any]]:
     """Newest first. Scores for supervisors; the raw answers only for the peer and their
@@ -225,7 +225,7 @@ def list_checkins(request: HttpRequest, profile_id: int) -> list[dict[str, Any]]
 
 
 @router.post("/workforce/profiles/{profile_id}/pause", response=StandingOut)
-@api_policy(wellbeing.SELF_OR_MANAGE)
+@api_policy(policies.SELF_OR_MANAGE)
 def pause(request: HttpRequest, profile_id: int, payload: PauseIn) -> dict[str, Any]:
     """Pause from today (or `paused_from`) until `paused_until` (or until resumed).
     `review` is for the programme's staff only."""
@@ -242,7 +242,7 @@ def pause(request: HttpRequest, profile_id: int, payload: PauseIn) -> dict[str, 
 
 
 @router.post("/workforce/profiles/{profile_id}/resume", response=StandingOut)
-@api_policy(wellbeing.SELF_OR_MANAGE)
+@api_policy(policies.SELF_OR_MANAGE)
 def resume(request: HttpRequest, profile_id: int) -> dict[str, Any]:
     profile = wellbeing.access_self_or_managed(user=request.user, profile_id=profile_id)
     return _standing_payload(wellbeing.pause_end(profile=profile, actor=acting_user(request)))
@@ -258,7 +258,7 @@ def release_hold(request: HttpRequest, profile_id: int, payload: HoldReleaseIn) 
 
 
 @router.patch("/workforce/profiles/{profile_id}/capacity", response=StandingOut)
-@api_policy(wellbeing.SELF_OR_MANAGE)
+@api_policy(policies.SELF_OR_MANAGE)
 def update_capacity(
     request: HttpRequest, profile_id: int, payload: CapacityPatch
 ) -> dict[str, Any]:
@@ -282,7 +282,7 @@ def update_capacity(
 
 
 @router.get("/workforce/alerts", response=list[AlertOut])
-@api_policy(wellbeing.ALERT_RESOLVE)
+@api_policy(policies.ALERT_RESOLVE)
 @paginate(Pages)
 def list_alerts(request: HttpRequest) -> list[dict[str, Any]]:
     """Open alerts about peers in the caller's programmes, newest first."""
@@ -306,7 +306,7 @@ class _AlertPage(list):  # type: ignore[type-arg]
 
 
 @router.post("/workforce/alerts/{alert_id}/resolve", response=AlertOut)
-@api_policy(wellbeing.ALERT_RESOLVE)
+@api_policy(policies.ALERT_RESOLVE)
 def resolve_alert(request: HttpRequest, alert_id: int, payload: ResolveIn) -> dict[str, Any]:
     alert = wellbeing.access_alert(user=request.user, alert_id=alert_id)
     alert = wellbeing.alert_resolve(

@@ -25,11 +25,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from peerbridge.core.access import Policy, role_policy
+from peerbridge.core.access import Policy
 from peerbridge.core.audit import Action, audit_instance, audit_many
 from peerbridge.core.models import User
 from peerbridge.organisations.models import Organisation
-from peerbridge.organisations.roles import Role
 from peerbridge.organisations.selectors import (
     AnyUser,
     access_organisation,
@@ -46,12 +45,6 @@ from peerbridge.workforce.models import (
     WorkforceAlert,
 )
 from peerbridge.workforce.selectors import workforce_settings
-
-APPEAL = role_policy(
-    "workforce.appeal",
-    {Role.ORG_ADMIN, Role.PROGRAMME_LEADER, Role.PEER_SUPPORTER},
-    "A peer appeals their own decertification; leaders lodge appeals for a peer and decide them.",
-)
 
 TEXT_MAX = 4000
 FRAMEWORK_EDITABLE = frozenset(

@@ -89,3 +89,25 @@ PROFILE_VIEW = role_policy(
     {*RUNNERS, R.SUPERVISOR, R.PEER_SUPPORTER},
     "A peer's profile: staff over the programme, or the peer themself.",
 )
+ALERT_RESOLVE = role_policy(
+    "workforce.alerts",
+    {*RUNNERS, R.SUPERVISOR},
+    "Supervisors and those who run a programme see and resolve alerts about its peers.",
+)
+SELF_OR_MANAGE = role_policy(
+    "workforce.self_or_manage",
+    {*RUNNERS, R.PEER_SUPPORTER},
+    "A peer pauses themself and keeps their availability; coordinators do it for them "
+    "and set their capacity.",
+)
+WELLBEING_VIEW = role_policy(
+    "workforce.wellbeing",
+    {R.ORG_ADMIN, R.PROGRAMME_LEADER, R.SUPERVISOR, R.PEER_SUPPORTER},
+    "A peer's check-ins: the peer themself, and supervisors (scores; the raw answers "
+    "only to the peer's own supervisor).",
+)
+APPEAL = role_policy(
+    "workforce.appeal",
+    {R.ORG_ADMIN, R.PROGRAMME_LEADER, R.PEER_SUPPORTER},
+    "A peer appeals their own decertification; leaders lodge appeals for a peer and decide them.",
+)

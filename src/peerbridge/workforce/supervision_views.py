@@ -240,7 +240,7 @@ def decertify(request: HttpRequest, certification_id: int) -> HttpResponse:
     )
 
 
-@view_policy(certs.APPEAL)
+@view_policy(policies.APPEAL)
 @require_POST
 def appeal(request: HttpRequest, certification_id: int) -> HttpResponse:
     """Lodge an appeal (the peer, or a leader for them) or decide it (a leader)."""

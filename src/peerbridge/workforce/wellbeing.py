@@ -23,12 +23,11 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from peerbridge.core.access import Policy, role_policy
+from peerbridge.core.access import Policy
 from peerbridge.core.audit import Action, audit_instance, audit_many
 from peerbridge.core.models import User
 from peerbridge.instruments import Instrument, Item, Scale, get_instrument, score
 from peerbridge.instruments.scoring import IncompleteAnswers
-from peerbridge.organisations.roles import Role
 from peerbridge.organisations.selectors import AnyUser, programmes_in_scope
 from peerbridge.workforce import policies
 from peerbridge.workforce.models import (
@@ -43,25 +42,6 @@ from peerbridge.workforce.selectors import (
     profiles_in_scope,
     settings_for,
     workforce_settings,
-)
-
-# Policies of this area (the shared ones live in workforce/policies.py).
-ALERT_RESOLVE = role_policy(
-    "workforce.alerts",
-    {*policies.SUPERVISE.roles, *policies.WORKFORCE_MANAGE.roles},
-    "Supervisors and those who run a programme see and resolve alerts about its peers.",
-)
-SELF_OR_MANAGE = role_policy(
-    "workforce.self_or_manage",
-    {*policies.WORKFORCE_MANAGE.roles, Role.PEER_SUPPORTER},
-    "A peer pauses themself and keeps their availability; coordinators do it for them "
-    "and set their capacity.",
-)
-WELLBEING_VIEW = role_policy(
-    "workforce.wellbeing",
-    {*policies.SUPERVISE.roles, Role.PEER_SUPPORTER},
-    "A peer's check-ins: the peer themself, and supervisors (scores; the raw answers "
-    "only to the peer's own supervisor).",
 )
 
 INSTRUMENT = "cbi"
@@ -382,7 +362,7 @@ def sees_answers(user: AnyUser, profile: PeerProfile) -> bool:
 
 
 def alerts_in_scope(*, user: AnyUser) -> QuerySet[WorkforceAlert]:
-    programmes = programmes_in_scope(user=user, policy=ALERT_RESOLVE)
+    programmes = programmes_in_scope(user=user, policy=policies.ALERT_RESOLVE)
     return WorkforceAlert.objects.filter(profile__programme__in=programmes).select_related(
         "profile", "profile__person", "profile__programme"
     )

@@ -145,7 +145,7 @@ def hold_release(request: HttpRequest, profile_id: int) -> HttpResponse:
     return redirect("workforce:profile", profile_id=profile.pk)
 
 
-@view_policy(wellbeing.ALERT_RESOLVE)
+@view_policy(policies.ALERT_RESOLVE)
 @require_POST
 def alert_resolve(request: HttpRequest, alert_id: int) -> HttpResponse:
     alert = wellbeing.access_alert(user=request.user, alert_id=alert_id)
@@ -164,7 +164,7 @@ def alert_resolve(request: HttpRequest, alert_id: int) -> HttpResponse:
     return redirect("workforce:profile", profile_id=alert.profile_id)
 
 
-@view_policy(wellbeing.SELF_OR_MANAGE)
+@view_policy(policies.SELF_OR_MANAGE)
 @require_http_methods(["GET", "POST"])
 def pause(request: HttpRequest, profile_id: int) -> HttpResponse:
     """Pause (time off, not well, personal; the programme also for review) or resume."""
@@ -236,7 +236,7 @@ def _capacity_save(request: HttpRequest, profile: PeerProfile, found: dict[str, 
     return True
 
 
-@view_policy(wellbeing.SELF_OR_MANAGE)
+@view_policy(policies.SELF_OR_MANAGE)
 @require_http_methods(["GET", "POST"])
 def capacity(request: HttpRequest, profile_id: int) -> HttpResponse:
     """Capacity (staff) and weekly availability and ways of meeting (the peer, or staff
