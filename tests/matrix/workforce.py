@@ -14,8 +14,8 @@ MANAGERS = ("coordinator", "leader", "admin")
 SETTINGS_EDITORS = ("leader", "admin")
 
 EXPECTED: dict[tuple[str, str], dict[str, int]] = {
-    ("workforce/", "GET"): role_gate(cells(RUNNERS, 200)),
-    ("workforce/", "POST"): role_gate(cells(RUNNERS, 405)),
+    ("workforce/", "GET"): role_gate(cells((*RUNNERS, "evaluator"), 200)),
+    ("workforce/", "POST"): role_gate(cells((*RUNNERS, "evaluator"), 405)),
     ("programmes/<int:programme_id>/workforce/", "GET"): role_gate(cells(RUNNERS, 200)),
     ("programmes/<int:programme_id>/workforce/", "POST"): role_gate(cells(RUNNERS, 405)),
     ("programmes/<int:programme_id>/workforce/settings/", "GET"): role_gate(

@@ -124,3 +124,16 @@ def test_workforce_rules_are_validated_on_the_page_and_in_the_api(world: World) 
         ).status_code
         == 422
     )
+
+
+def test_evaluators_see_de_identified_counts_with_small_cells_hidden(world: World) -> None:
+    page = client_for("evaluator").get("/workforce/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert world.programme_a.name in text
+    assert "numbers under 5 are hidden" in text
+    assert f"/programmes/{world.programme_a.pk}/workforce/" not in text  # no way to names
+    assert (
+        client_for("evaluator").get(f"/programmes/{world.programme_a.pk}/workforce/").status_code
+        == 403
+    )

@@ -15,6 +15,7 @@ from peerbridge.api.pagination import Pages, paginate
 from peerbridge.api.security import via_token
 from peerbridge.api.values import plain
 from peerbridge.core.access import Policy, acting_user, api_policy, holds_any_role
+from peerbridge.core.disclosure import SMALL_CELL
 from peerbridge.organisations.selectors import access_programme
 from peerbridge.people.models import CONTACT_SCOPE_FOR_CHANNEL, Consent, ConsentScope, Person
 from peerbridge.referrals import policies, selectors, services
@@ -425,7 +426,7 @@ def intake_summary(request: HttpRequest, programme_id: int) -> dict[str, Any]:
     summary = selectors.intake_summary(programme=programme)
     return {
         "programme_id": programme.pk,
-        "suppression_threshold": selectors.SMALL_CELL,
+        "suppression_threshold": SMALL_CELL,
         "total": summary.total,
         "total_suppressed": summary.total is None,
         "by_status": [

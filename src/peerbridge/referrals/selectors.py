@@ -15,6 +15,7 @@ from django.utils import timezone
 from peerbridge.core.access import Policy
 from peerbridge.core.audit import Action, audit_instance, audit_many
 from peerbridge.core.crypto import blind_index_candidates, normalise_email, normalise_phone
+from peerbridge.core.disclosure import SMALL_CELL, suppress_small_cells
 from peerbridge.organisations.models import Programme
 from peerbridge.organisations.selectors import AnyUser, programmes_in_scope
 from peerbridge.people import policies as people_policies
@@ -251,9 +252,6 @@ def referrals_for_referrer(*, user: AnyUser) -> list[Enrolment]:
     return shown
 
 
-SMALL_CELL = 5  # counts under this are suppressed in de-identified summaries
-
-
 def manages_intake(*, user: AnyUser, programme: Programme) -> bool:
     """Whether the user works this programme's intake (rather than only referring to it)."""
     return (
@@ -320,22 +318,6 @@ def enrolment_record(*, enrolment: Enrolment) -> EnrolmentRecord:
         may_close_unreachable=enrolment.may_close_unreachable(failed),
         consent=current_consent(person=enrolment.person, programme_id=enrolment.programme_id),
     )
-
-
-def suppress_small_cells(
-    counts: dict[str, int], *, threshold: int = SMALL_CELL
-) -> dict[str, int | None]:
-    """Counts under the threshold become None. When exactly one cell would be hidden, the
-    next smallest is hidden too, so no hidden count can be recovered from the total."""
-    shown: dict[str, int | None] = {
-        key: (count if count >= threshold else None) for key, count in counts.items()
-    }
-    hidden = [key for key, count in shown.items() if count is None]
-    if len(hidden) == 1:
-        visible = sorted((count, key) for key, count in counts.items() if shown[key] is not None)
-        if visible:
-            shown[visible[0][1]] = None
-    return shown
 
 
 @dataclass(frozen=True)

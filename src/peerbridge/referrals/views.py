@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from peerbridge.core.access import PUBLIC, acting_user, view_policy
+from peerbridge.core.disclosure import SMALL_CELL
 from peerbridge.core.forms import show_service_errors
 from peerbridge.core.public_forms import throttled
 from peerbridge.organisations.models import Programme
@@ -156,7 +157,7 @@ def intake_summary(request: HttpRequest, programme_id: int) -> HttpResponse:
             "summary": summary,
             "statuses": [(s.label, summary.by_status[s.value]) for s in EnrolmentStatus],
             "sources": [(s.label, summary.by_source[s.value]) for s in Enrolment.Source],
-            "threshold": selectors.SMALL_CELL,
+            "threshold": SMALL_CELL,
         },
     )
 

@@ -47,7 +47,7 @@ def links_for(user: AnyUser) -> list[NavLink]:
         )
     if roles & referral_policies.INTAKE_MANAGE.roles:
         links.append(NavLink(_("Intake"), reverse("referrals:intake_overview"), "intake"))
-    if roles & workforce_policies.WORKFORCE_VIEW.roles:
+    if roles & workforce_policies.WORKFORCE_SUMMARY_VIEW.roles:
         links.append(NavLink(_("Peer team"), reverse("workforce:overview"), "workforce"))
     if roles & workforce_policies.SUPERVISE.roles:
         links.append(NavLink(_("Supervision"), reverse("workforce:supervisor"), "supervision"))

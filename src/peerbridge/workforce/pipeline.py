@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy as _
 
 from peerbridge.core.audit import Action, audit_many
+from peerbridge.core.disclosure import SMALL_CELL, suppress_small_cells
 from peerbridge.organisations.models import Programme
 from peerbridge.organisations.selectors import AnyUser, programmes_in_scope
 from peerbridge.workforce import policies
@@ -75,19 +76,25 @@ def pipeline_rows(*, user: AnyUser, programme: Programme) -> list[PipelineRow]:
 @dataclass(frozen=True)
 class ProgrammeOverview:
     programme: Programme
-    stages: list[tuple[str, str, int]]
-    open_applications: int
+    detailed: bool  # the user runs or supervises it (else: de-identified, small cells hidden)
+    stages: list[tuple[str, str, int | None]]
+    open_applications: int | None
     open_alerts: int
     needs_cover: int
 
 
 def programme_overview(*, user: AnyUser) -> list[ProgrammeOverview]:
     """Counts only (no person is shown): peers by stage, open applications and alerts,
-    per programme in the user's workforce scope."""
+    per programme in reach. Evaluators get the same counts with small cells hidden."""
     programmes = list(
-        programmes_in_scope(user=user, policy=policies.WORKFORCE_VIEW).exclude(
+        programmes_in_scope(user=user, policy=policies.WORKFORCE_SUMMARY_VIEW).exclude(
             status=Programme.Status.CLOSED
         )
+    )
+    detailed = set(
+        programmes_in_scope(user=user, policy=policies.WORKFORCE_VIEW)
+        .filter(pk__in=[p.pk for p in programmes])
+        .values_list("pk", flat=True)
     )
     profiles = list(PeerProfile.objects.filter(programme__in=programmes))
     found = standings(profiles)
@@ -102,20 +109,28 @@ def programme_overview(*, user: AnyUser) -> list[ProgrammeOverview]:
     )
     alerts: Counter[int] = Counter(
         WorkforceAlert.objects.filter(
-            profile__programme__in=programmes, resolved_at__isnull=True
+            profile__programme_id__in=detailed, resolved_at__isnull=True
         ).values_list("profile__programme_id", flat=True)
     )
-    return [
-        ProgrammeOverview(
-            programme=programme,
-            stages=[
-                (code, str(label), stage_counts[(programme.pk, code)])
-                for code, label in STAGES
-                if code != "left"
-            ],
-            open_applications=applications[programme.pk],
-            open_alerts=alerts[programme.pk],
-            needs_cover=cover[programme.pk],
+    rows = []
+    for programme in programmes:
+        shown = [(code, str(label)) for code, label in STAGES if code != "left"]
+        counts: dict[str, int | None] = {
+            code: stage_counts[(programme.pk, code)] for code, _label in shown
+        }
+        waiting: int | None = applications[programme.pk]
+        is_detailed = programme.pk in detailed
+        if not is_detailed:
+            counts = suppress_small_cells({k: v or 0 for k, v in counts.items()})
+            waiting = waiting if waiting is not None and waiting >= SMALL_CELL else None
+        rows.append(
+            ProgrammeOverview(
+                programme=programme,
+                detailed=is_detailed,
+                stages=[(code, label, counts[code]) for code, label in shown],
+                open_applications=waiting,
+                open_alerts=alerts[programme.pk],
+                needs_cover=cover[programme.pk] if is_detailed else 0,
+            )
         )
-        for programme in programmes
-    ]
+    return rows

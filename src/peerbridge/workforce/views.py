@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from peerbridge.core.access import acting_user, view_policy
+from peerbridge.core.disclosure import SMALL_CELL
 from peerbridge.core.forms import show_service_errors
 from peerbridge.organisations.selectors import access_programme, programmes_in_scope
 from peerbridge.workforce import policies, services
@@ -25,14 +26,15 @@ from peerbridge.workforce.selectors import access_profile, workforce_settings
 from peerbridge.workforce.wellbeing import wellbeing_panel
 
 
-@view_policy(policies.WORKFORCE_VIEW)
+@view_policy(policies.WORKFORCE_SUMMARY_VIEW)
 @require_safe
 def overview(request: HttpRequest) -> HttpResponse:
-    """Every programme the user runs or supervises, with its peers by stage."""
+    """Every programme in reach with its peers by stage (counts only; evaluators see
+    them de-identified, small cells hidden)."""
     return render(
         request,
         "workforce/overview.html",
-        {"programmes": programme_overview(user=request.user)},
+        {"programmes": programme_overview(user=request.user), "threshold": SMALL_CELL},
     )
 
 
