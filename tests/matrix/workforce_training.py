@@ -135,7 +135,7 @@ def _publish_missing_agreements(programme: Any) -> None:
 
 
 def body(pattern: str, method: str, world: Any, persona: str) -> dict[str, Any] | None:
-    from peerbridge.workforce.agreements import current_texts
+    from peerbridge.workforce.eligibility import latest_agreement_texts
     from peerbridge.workforce.models import Competency
     from tests.matrix.workforce import matrix_peer_profile
 
@@ -143,7 +143,7 @@ def body(pattern: str, method: str, world: Any, persona: str) -> dict[str, Any] 
     if pattern == f"{API_P}agreements":
         return {"kind": "code_of_conduct", "body": f"Be kind ({persona})."}
     if pattern == f"{API_PROFILE}signatures":
-        text = current_texts([programme.pk])[programme.pk]["code_of_conduct"]
+        text = latest_agreement_texts([programme.pk])[programme.pk]["code_of_conduct"]
         return {"text_id": text.pk, "signed_name": "Matrix Peer"}
     if pattern == f"{API_P}modules":
         return {"title": f"Matrix module ({persona})", "hours": "1.5"}

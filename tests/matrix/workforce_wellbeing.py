@@ -2,8 +2,10 @@
 pulse, the supervisor's review of a hold, alerts, pausing, capacity and availability,
 the peer's own page, announcements and the team calendar.
 
-`alert_id` is an open alert on persona "peer"'s profile in programme A; `event_id` a
-team event of programme A that started yesterday (so attendance can be recorded)."""
+`alert_id` is an open "struggling" alert on persona "peer"'s profile in programme A
+(only those who supervise the programme resolve it: the coordinator sees it but gets
+403); `event_id` a team event of programme A that started yesterday (so attendance can
+be recorded)."""
 
 from __future__ import annotations
 
@@ -38,7 +40,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
         {**cells(SELF_OR_MANAGERS, 422), "peer_other": 404}
     ),
     ("workforce/alerts/<int:alert_id>/resolve/", "GET"): role_gate(cells(RUNNERS, 405)),
-    ("workforce/alerts/<int:alert_id>/resolve/", "POST"): role_gate(cells(RUNNERS, 302)),
+    ("workforce/alerts/<int:alert_id>/resolve/", "POST"): role_gate(cells(SUPERVISORS, 302)),
     (ANNOUNCEMENTS, "GET"): role_gate({**cells(("peer", *RUNNERS), 200), "peer_other": 404}),
     (ANNOUNCEMENTS, "POST"): role_gate(
         {"peer": 403, "peer_other": 404, "supervisor": 403, **cells(MANAGERS, 422)}
@@ -74,7 +76,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ),
     ("api/v1/workforce/alerts", "GET"): expect(200, anonymous=401),
     ("api/v1/workforce/alerts/<alert_id>/resolve", "POST"): expect(
-        404, anonymous=401, **cells(RUNNERS, 200)
+        404, anonymous=401, coordinator=403, **cells(SUPERVISORS, 200)
     ),
     (f"{API_PROGRAMME}/announcements", "GET"): expect(
         404, anonymous=401, evaluator=403, **cells(("peer", *RUNNERS), 200)
@@ -101,12 +103,11 @@ def arguments(world: Any) -> dict[str, Any]:
     from django.utils import timezone
 
     from peerbridge.workforce.models import TeamEvent, WorkforceAlert
+    from peerbridge.workforce.services import alert_raise
     from tests.matrix.workforce import matrix_peer_profile
 
     profile = matrix_peer_profile(world)
-    alert = WorkforceAlert.objects.create(
-        profile=profile, kind=WorkforceAlert.Kind.PULSE_LOW, detail="pulse=1"
-    )
+    alert = alert_raise(profile=profile, kind=WorkforceAlert.Kind.PULSE_LOW)
     yesterday = timezone.now() - timedelta(days=1)
     event = TeamEvent.objects.create(
         programme=world.programme_a,

@@ -5,6 +5,7 @@ newest version)."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,11 +15,10 @@ from peerbridge.core.models import AuditEvent
 from peerbridge.workforce.agreements import (
     agreement_publish,
     agreement_sign,
-    current_texts,
     programme_agreements,
 )
 from peerbridge.workforce.curriculum_seed import seed_agreements
-from peerbridge.workforce.eligibility import Reason, standing
+from peerbridge.workforce.eligibility import Reason, latest_agreement_texts, standing
 from peerbridge.workforce.models import AgreementKind, AgreementSignature, AgreementText
 from tests.conftest import World, client_for
 from tests.workforce.world import make_profile
@@ -35,7 +35,7 @@ def test_seeded_agreements_are_plain_and_say_what_happens_if_a_peer_becomes_unwe
     world: World,
 ) -> None:
     seed_agreements(world.programme_b)
-    texts = current_texts([world.programme_b.pk])[world.programme_b.pk]
+    texts = latest_agreement_texts([world.programme_b.pk])[world.programme_b.pk]
     assert set(texts) == set(AgreementKind.values)
     wellbeing = texts[AgreementKind.WELLBEING].body.lower()
     for promise in ("privately", "supervisor", "pause", "place", "cover", "return"):
@@ -90,7 +90,7 @@ def test_versions_number_themselves_and_a_repeated_version_is_refused(world: Wor
 def test_only_the_peer_signs_and_signing_twice_is_harmless(world: World) -> None:
     seed_agreements(world.programme_a)
     profile = make_profile(world.programme_a)
-    text = current_texts([world.programme_a.pk])[world.programme_a.pk]["code_of_conduct"]
+    text = latest_agreement_texts([world.programme_a.pk])[world.programme_a.pk]["code_of_conduct"]
     with pytest.raises(PermissionDenied):
         agreement_sign(
             profile=profile, text=text, signed_name="Someone", actor=staff("coordinator")
@@ -105,16 +105,69 @@ def test_only_the_peer_signs_and_signing_twice_is_harmless(world: World) -> None
     assert created and not created_again and first.pk == again.pk
     assert first.signed_name == "Ana Peer" and first.signed_at is not None
     assert AgreementSignature.objects.filter(profile=profile, text=text).count() == 1
-    assert AuditEvent.objects.filter(
-        object_type="workforce.agreementsignature", object_id=str(first.pk), action="create"
-    ).exists()
+    assert (
+        AuditEvent.objects.filter(
+            object_type="workforce.agreementsignature", object_id=str(first.pk), action="create"
+        ).count()
+        == 1
+    )
+    # The second signing hit the one-signature constraint inside its own savepoint: the
+    # surrounding transaction goes on working.
+    assert AgreementSignature.objects.filter(profile=profile).count() == 1
+
+
+def test_a_signing_that_loses_a_race_returns_the_winners_signature(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two signings at once (a double tap): the other request's row lands between this
+    one's checks and its insert. The insert hits the constraint and the first signature
+    stands, with no 500."""
+    seed_agreements(world.programme_a)
+    profile = make_profile(world.programme_a)
+    text = latest_agreement_texts([world.programme_a.pk])[world.programme_a.pk]["wellbeing"]
+    clean = AgreementSignature.full_clean
+
+    def other_request_signs_first(self: AgreementSignature, *args: Any, **kwargs: Any) -> None:
+        clean(self, *args, **kwargs)
+        AgreementSignature.objects.create(profile=profile, text=text, signed_name="Other tab")
+
+    monkeypatch.setattr(AgreementSignature, "full_clean", other_request_signs_first)
+    signature, created = agreement_sign(
+        profile=profile, text=text, signed_name="Ana", actor=peer_user(profile)
+    )
+    assert not created and signature.signed_name == "Other tab"
+    assert AgreementSignature.objects.filter(profile=profile, text=text).count() == 1
+
+
+def test_signing_reads_the_versions_eligibility_reads(world: World) -> None:
+    """One rule: the agreements module has no copy of "newest version" of its own."""
+    from peerbridge.workforce import agreements, eligibility
+
+    assert not hasattr(agreements, "current_texts")
+    assert agreements.latest_agreement_texts is eligibility.latest_agreement_texts
+    programme = world.programme_a
+    seed_agreements(programme)
+    published_at = AgreementText.objects.filter(programme=programme).latest("published_at")
+    tie = agreement_publish(programme=programme, kind="wellbeing", body="Tied.", actor=None)
+    AgreementText.objects.filter(pk=tie.pk).update(published_at=published_at.published_at)
+    later = agreement_publish(programme=programme, kind="wellbeing", body="Later.", actor=None)
+    AgreementText.objects.filter(pk=later.pk).update(published_at=published_at.published_at)
+    profile = make_profile(programme)
+    newest = latest_agreement_texts([programme.pk])[programme.pk]
+    assert newest["wellbeing"].pk == later.pk  # same time: the later row wins
+    shown = {row.text.kind: row.text.pk for row in agreements.profile_agreements(profile)}
+    assert shown == {kind: text.pk for kind, text in newest.items()}
+    agreement_sign(profile=profile, text=later, signed_name="Ana", actor=peer_user(profile))
+    assert "Wellbeing" not in " ".join(standing(profile).unsigned_agreements)
+    with pytest.raises(ValidationError):
+        agreement_sign(profile=profile, text=tie, signed_name="Ana", actor=peer_user(profile))
 
 
 def test_an_old_version_cannot_be_signed(world: World) -> None:
     programme = world.programme_a
     seed_agreements(programme)
     profile = make_profile(programme)
-    old = current_texts([programme.pk])[programme.pk]["wellbeing"]
+    old = latest_agreement_texts([programme.pk])[programme.pk]["wellbeing"]
     agreement_publish(programme=programme, kind="wellbeing", body="New wording.", actor=None)
     with pytest.raises(ValidationError) as refused:
         agreement_sign(profile=profile, text=old, signed_name="Ana", actor=peer_user(profile))
@@ -147,7 +200,7 @@ def test_a_leader_publishes_a_new_version_from_the_page(world: World) -> None:
     assert client_for("coordinator").post(url, data).status_code == 403
     response = client_for("leader").post(url, data)
     assert response.status_code == 302
-    text = current_texts([programme.pk])[programme.pk]["code_of_conduct"]
+    text = latest_agreement_texts([programme.pk])[programme.pk]["code_of_conduct"]
     assert text.body == data["body"]
     assert AuditEvent.objects.filter(
         object_type="workforce.agreementtext", object_id=str(text.pk), action="create"
@@ -166,7 +219,7 @@ def test_the_peer_signs_on_their_phone_and_staff_cannot_sign_for_them(world: Wor
     assert page.status_code == 200
     assert "I agree and sign" in page.content.decode()
 
-    text = current_texts([programme.pk])[programme.pk]["confidentiality"]
+    text = latest_agreement_texts([programme.pk])[programme.pk]["confidentiality"]
     data = {"text": text.pk, "signed_name": str(profile.person)}
     assert client_for("coordinator").post(url, data).status_code == 403
     assert not AgreementSignature.objects.filter(profile=profile).exists()

@@ -522,16 +522,51 @@ def test_accepting_opens_training_and_gives_the_applicants_own_record_a_sign_in(
     assert reverse("workforce:profile", args=[profile.pk]) in page.content.decode()
 
 
-def test_accepting_someone_whose_account_has_no_person_links_it_without_inviting(
+def test_accepting_never_links_an_existing_account_by_the_typed_email(
     world: World, django_capture_on_commit_callbacks: Any
 ) -> None:
+    """The email was typed on a form: an account that already uses it may be someone
+    else's, who would silently get this peer record. Staff are told to check."""
     user = User.objects.create_user(email="has.account@example.org", password=None)
     application = make_application(world.programme_a, email="Has.Account@example.org")
     mail.outbox.clear()
-    with django_capture_on_commit_callbacks(execute=True):
+    with pytest.raises(ValidationError) as refused:
         application_decide(application=application, decision="accept", decided_by=_user("leader"))
+    assert "check with the applicant" in refused.value.message_dict["email"][0].lower()
+    page = _decide("coordinator", application, decision="accept")
+    assert page.status_code == 422
+    assert "Check with the applicant" in page.content.decode()
+    api = client_for("coordinator").post(
+        f"/api/v1/workforce/applications/{application.pk}/decision",
+        data=json.dumps({"decision": "accept"}),
+        content_type="application/json",
+    )
+    assert api.status_code == 422 and "email" in api.json()["error"]["fields"]
+    application.refresh_from_db()
     application.person.refresh_from_db()
-    assert application.person.user == user
+    assert application.status == "submitted" and application.person.user is None
+    assert not PeerProfile.objects.filter(person=application.person).exists()
+    assert not RoleAssignment.objects.filter(user=user).exists()
+    assert mail.outbox == []
+
+
+def test_accepting_someone_whose_own_record_already_has_the_account_goes_ahead(
+    world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The account is already this person record's own: nothing to check, no invitation."""
+    user = User.objects.create_user(email="own.account@example.org", password=None)
+    application = make_application(world.programme_a, email="own.account@example.org")
+    Person.objects.filter(pk=application.person_id).update(user=user)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        decided = application_decide(
+            application=application, decision="accept", decided_by=_user("leader")
+        )
+    assert decided.status == "accepted"
+    assert PeerProfile.objects.filter(person=application.person).exists()
+    assert RoleAssignment.objects.filter(
+        user=user, role=Role.PEER_SUPPORTER, programme=world.programme_a
+    ).exists()
     assert mail.outbox == []
 
 

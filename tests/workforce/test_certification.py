@@ -579,3 +579,228 @@ def test_the_daily_scan_command_flags_held_work_once(world: World) -> None:
         == 1
     )
     assert "Raised 0 " in scan()
+
+
+# ---------------------------------------------------------------------------------------
+# Another programme's decisions
+
+
+SECRETS = ("Secret boundary reason.", "Secret incident evidence.", "Secret appeal grounds.")
+
+
+def _decertified_in_a_required_by_b(world: World) -> tuple[PeerProfile, Certification, object]:
+    """A person decertified in programme A under the framework programme B requires,
+    with a profile in B too."""
+    from peerbridge.workforce.services import settings_update
+
+    framework = state_certification(world.programme_a)
+    settings_update(programme=world.programme_b, actor=None, required_framework=framework)
+    in_a = _active(world)
+    supervisor = persona_user("supervisor")
+    assert supervisor is not None
+    session = record_session(world.programme_a, supervisor, [in_a])
+    certification = _certified(in_a, framework)
+    decertify(
+        certification=certification,
+        decided_by=leader(),
+        reason=SECRETS[0],
+        evidence=SECRETS[1],
+        supervision_sessions=[session],
+    )
+    appeal_lodge(certification=certification, lodged_by=leader(), grounds=SECRETS[2])
+    in_b = make_profile(world.programme_b, person=in_a.person)
+    return in_b, certification, session
+
+
+def test_another_programmes_decertification_shows_only_what_eligibility_reads(
+    world: World,
+) -> None:
+    from peerbridge.organisations.roles import Role
+    from tests.workforce.world_supervision import signed_in, staff_user
+
+    in_b, certification, session = _decertified_in_a_required_by_b(world)
+    page_url = f"/workforce/profiles/{in_b.pk}/certification/"
+    api_url = f"/api/v1/workforce/profiles/{in_b.pk}/certifications"
+    for role in (Role.COORDINATOR, Role.PROGRAMME_LEADER):
+        client = signed_in(staff_user(world.programme_b, role))
+        page = client.get(page_url)
+        assert page.status_code == 200
+        text = page.content.decode()
+        assert certification.framework.name in text and "Withdrawn from" in text
+        assert "Decided in another programme" in text
+        assert not any(secret in text for secret in SECRETS)
+        assert f"/workforce/supervision/{session.pk}/" not in text
+        assert f"/workforce/certifications/{certification.pk}/" not in text  # no forms
+        api = client.get(api_url)
+        assert api.status_code == 200
+        row = next(item for item in api.json()["items"] if item["id"] == certification.pk)
+        assert not any(secret in api.content.decode() for secret in SECRETS)
+        assert row["detail"] is False and row["programme_id"] is None
+        assert row["status"] == "decertified"
+        assert row["decertification"]["effective_on"] == str(timezone.localdate())
+        assert row["decertification"]["reason"] is None
+        assert row["decertification"]["supervision_session_ids"] is None
+        assert row["decertification"]["appeal_notes"] is None
+    # An admin certifies in programme A too: the whole decision, with its forms.
+    text = client_for("admin").get(page_url).content.decode()
+    assert all(secret in text for secret in SECRETS)
+    assert f"/workforce/certifications/{certification.pk}/appeal/" in text
+    row = client_for("admin").get(api_url).json()["items"][0]
+    assert row["detail"] is True and row["decertification"]["evidence"] == SECRETS[1]
+    assert row["decertification"]["supervision_session_ids"] == [session.pk]
+
+
+def test_a_leader_of_the_peers_programme_only_decides_there(world: World) -> None:
+    """Leader of B, reading B's page: may record B's decisions but not decertify or
+    decide appeals on programme A's rows."""
+    from peerbridge.organisations.roles import Role
+    from tests.workforce.world_supervision import signed_in, staff_user
+
+    in_b, certification, _session = _decertified_in_a_required_by_b(world)
+    client = signed_in(staff_user(world.programme_b, Role.PROGRAMME_LEADER))
+    text = client.get(f"/workforce/profiles/{in_b.pk}/certification/").content.decode()
+    assert "Record a decision" in text and "Decide the appeal" not in text
+    refused = client.post(
+        f"/workforce/certifications/{certification.pk}/appeal/",
+        {"step": "decide", "outcome": "overturned"},
+    )
+    assert refused.status_code == 404
+    api = client.post(
+        f"/api/v1/workforce/certifications/{certification.pk}/appeal",
+        data={"step": "decide", "outcome": "overturned"},
+        content_type="application/json",
+    )
+    assert api.status_code == 404
+
+
+# ---------------------------------------------------------------------------------------
+# Dates out of range
+
+
+def test_dates_out_of_range_are_refused_with_422_not_a_crash(world: World) -> None:
+    profile = _active(world)
+    framework = state_certification(world.programme_a)
+    page_url = f"/workforce/profiles/{profile.pk}/certification/"
+    api_url = f"/api/v1/workforce/profiles/{profile.pk}/certifications"
+    for field, value in (
+        ("issued_on", "9999-06-01"),
+        ("issued_on", "1899-01-01"),
+        ("expires_on", "9999-12-31"),
+    ):
+        body = {"framework": framework.pk, "status": "certified", field: value}
+        page = client_for("leader").post(page_url, body)
+        assert page.status_code == 422, (field, value)
+        assert "Give a date between" in page.content.decode()
+        api = client_for("leader").post(
+            api_url,
+            data={"framework_id": framework.pk, "status": "certified", field: value},
+            content_type="application/json",
+        )
+        assert api.status_code == 422, (field, value, api.content)
+        assert set(api.json()["error"]["fields"]) == {field}
+    assert not Certification.objects.filter(person=profile.person, framework=framework).exists()
+
+    certification = _certified(profile, framework)
+    page = client_for("leader").post(
+        f"/workforce/certifications/{certification.pk}/decertify/",
+        {"reason": "Boundaries.", "effective_on": "9999-12-31"},
+    )
+    assert page.status_code == 422
+    api = client_for("leader").post(
+        f"/api/v1/workforce/certifications/{certification.pk}/decertification",
+        data={"reason": "Boundaries.", "effective_on": "9999-12-31"},
+        content_type="application/json",
+    )
+    assert api.status_code == 422
+    assert set(api.json()["error"]["fields"]) == {"effective_on"}
+    certification.refresh_from_db()
+    assert certification.status == Certification.Status.CERTIFIED
+
+
+# ---------------------------------------------------------------------------------------
+# Leaders do not decide about themselves
+
+
+def test_a_leader_cannot_decide_about_their_own_certification(world: World) -> None:
+    from tests.workforce.world_supervision import leader_who_is_a_peer, signed_in
+
+    profile = leader_who_is_a_peer(world.programme_a)
+    user = profile.person.user
+    assert user is not None
+    framework = state_certification(world.programme_a)
+    with pytest.raises(ValidationError, match="your own certification"):
+        certification_decide(
+            profile=profile, framework=framework, status="certified", decided_by=user
+        )
+    client = signed_in(user)
+    page_url = f"/workforce/profiles/{profile.pk}/certification/"
+    own_page = client.get(page_url)
+    assert own_page.status_code == 200 and "Record a decision" not in own_page.content.decode()
+    assert (
+        client.post(page_url, {"framework": framework.pk, "status": "certified"}).status_code == 403
+    )
+    api = client.post(
+        f"/api/v1/workforce/profiles/{profile.pk}/certifications",
+        data={"framework_id": framework.pk, "status": "certified"},
+        content_type="application/json",
+    )
+    assert api.status_code == 422
+    assert not Certification.objects.filter(person=profile.person, framework=framework).exists()
+
+    certification = _certified(profile, framework)  # by another leader
+    with pytest.raises(ValidationError, match="your own certification"):
+        decertify(certification=certification, decided_by=user, reason="Covering myself.")
+    decertify(certification=certification, decided_by=leader(), reason="Boundaries.")
+    text = client.get(page_url).content.decode()
+    assert "Appeal this decision" in text and "Decertify" not in text
+    appeal_lodge(certification=certification, lodged_by=user, grounds="I disagree.")
+    assert "Decide the appeal" not in client.get(page_url).content.decode()
+    with pytest.raises(ValidationError, match="your own certification"):
+        appeal_decide(certification=certification, decided_by=user, outcome="overturned")
+    refused = client.post(
+        f"/api/v1/workforce/certifications/{certification.pk}/appeal",
+        data={"step": "decide", "outcome": "overturned"},
+        content_type="application/json",
+    )
+    assert refused.status_code == 422
+    certification.refresh_from_db()
+    assert certification.status == Certification.Status.DECERTIFIED
+
+
+# ---------------------------------------------------------------------------------------
+# The overview reads the eligibility service; alerts go through alert_raise
+
+
+def test_a_decertification_shows_on_the_overview_from_its_effective_date(world: World) -> None:
+    from peerbridge.workforce.certification_expiry import certification_overview
+
+    profile = _active(world)
+    certification = _certified(profile, state_certification(world.programme_a))
+    later = timezone.localdate() + timedelta(days=7)
+    decertify(certification=certification, decided_by=leader(), reason="x", effective_on=later)
+
+    def decertified(on: object) -> set[int]:
+        overview = certification_overview(user=leader(), programme=world.programme_a, on=on)
+        return {row.certification.pk for row in overview.decertified}
+
+    assert certification.pk not in decertified(timezone.localdate())
+    assert certification.pk in decertified(later)
+
+
+def test_a_decertification_joins_an_open_review_alert_instead_of_failing(world: World) -> None:
+    from peerbridge.workforce.services import alert_raise
+
+    profile = _active(world)
+    hold_match(profile)
+    already = alert_raise(profile=profile, kind=WorkforceAlert.Kind.MATCHES_REVIEW, detail="x")
+    certification = _certified(profile, state_certification(world.programme_a))
+    decertify(certification=certification, decided_by=leader(), reason="Boundaries.")
+    open_alerts = WorkforceAlert.objects.filter(
+        profile=profile, kind=WorkforceAlert.Kind.MATCHES_REVIEW, resolved_at__isnull=True
+    )
+    assert list(open_alerts) == [already]
+    Certification.objects.filter(pk=certification.pk).update(
+        expires_on=timezone.localdate() - timedelta(days=1)
+    )
+    assert not [a for a in flag_expired_work() if a.profile_id == profile.pk]
+    assert open_alerts.count() == 1

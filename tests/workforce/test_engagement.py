@@ -368,6 +368,79 @@ def test_events_through_the_api(world: World) -> None:
     assert _api("peer_other", "get", api_url).status_code == 404
 
 
+@pytest.mark.parametrize(
+    ("starts_at", "ends_at", "field"),
+    [
+        ("9999-12-31T23:00-05:00", "9999-12-31T23:30-05:00", "starts_at"),
+        ("0001-01-01T00:00+05:00", "0001-01-01T01:00+05:00", "starts_at"),
+        (None, "9999-12-31T23:00-05:00", "ends_at"),
+        ("+6y", "+6y1h", "starts_at"),
+    ],
+)
+@pytest.mark.django_db
+def test_event_times_far_outside_the_calendar_are_refused_not_a_500(
+    world: World, starts_at: str | None, ends_at: str, field: str
+) -> None:
+    soon = timezone.now() + timedelta(days=1)
+    far = timezone.now() + timedelta(days=6 * 365)
+    times = {
+        None: soon.isoformat(),
+        "+6y": far.isoformat(),
+        "+6y1h": (far + timedelta(hours=1)).isoformat(),
+    }
+    body = {
+        "kind": "social",
+        "title": "Far away",
+        "starts_at": times.get(starts_at, starts_at),
+        "ends_at": times.get(ends_at, ends_at),
+    }
+    api_url = f"/api/v1/programmes/{world.programme_a.pk}/workforce/events"
+    response = _api("coordinator", "post", api_url, body)
+    assert response.status_code == 422, response.content
+    assert field in response.json()["error"]["fields"]
+    with pytest.raises(ValidationError) as refused:
+        engagement.team_event_create(
+            programme=world.programme_a,
+            actor=user_of("coordinator"),
+            kind="social",
+            title="Far away",
+            starts_at=datetime.fromisoformat(body["starts_at"]),
+            ends_at=datetime.fromisoformat(body["ends_at"]),
+        )
+    assert field in refused.value.message_dict
+    assert not TeamEvent.objects.filter(title="Far away").exists()
+
+
+@pytest.mark.django_db
+def test_a_far_event_on_the_page_is_refused_with_a_message(world: World) -> None:
+    response = client_for("coordinator").post(
+        _events_url(world),
+        {
+            "kind": "social",
+            "title": "Far away",
+            "starts_at": "9999-12-31T23:00",
+            "ends_at": "9999-12-31T23:30",
+        },
+    )
+    assert response.status_code == 422
+    assert "five years from now" in response.content.decode()
+    assert not TeamEvent.objects.filter(title="Far away").exists()
+
+
+@pytest.mark.django_db
+def test_an_event_within_five_years_is_accepted(world: World) -> None:
+    start = timezone.now() + timedelta(days=4 * 365)
+    event = engagement.team_event_create(
+        programme=world.programme_a,
+        actor=user_of("coordinator"),
+        kind="social",
+        title="Ten years of peer support",
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+    )
+    assert event.pk is not None
+
+
 @pytest.mark.django_db
 def test_the_coordinator_records_who_came(world: World) -> None:
     came = available_peer(world.programme_a)

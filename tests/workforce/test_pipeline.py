@@ -137,3 +137,15 @@ def test_evaluators_see_de_identified_counts_with_small_cells_hidden(world: Worl
         client_for("evaluator").get(f"/programmes/{world.programme_a.pk}/workforce/").status_code
         == 403
     )
+
+
+def test_the_profiles_api_pages_in_the_database(
+    world: World, django_assert_max_num_queries: object
+) -> None:
+    make_profile(world.programme_a, ready=True, status="active")
+    client = client_for("coordinator")
+    url = f"/api/v1/workforce/profiles?programme_id={world.programme_a.pk}&page_size=2"
+    with django_assert_max_num_queries(30):  # type: ignore[operator]
+        body = client.get(url).json()
+    assert len(body["items"]) == 2 and body["count"] >= 2
+    assert {"stage", "status", "max_matches"} <= set(body["items"][0])

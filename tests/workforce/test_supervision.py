@@ -374,3 +374,33 @@ def test_the_supervisors_page_shows_caseload_trend_hold_alerts_and_overdue_first
     assert [c["work_score"] for c in api["supervisees"][1]["wellbeing"]] == [74.0, 63.0, None]
     assert [a["kind"] for a in api["alerts"]][-1] == "pulse_low"
     assert client_for("coordinator").get("/api/v1/workforce/supervisor").status_code == 403
+
+
+def test_a_session_held_more_than_five_years_ago_is_refused(world: World) -> None:
+    profile = make_profile(world.programme_a, ready=True, status=ACTIVE)
+    long_ago = timezone.now() - timedelta(days=6 * 365)
+    response = client_for("supervisor").post(
+        f"/api/v1/programmes/{world.programme_a.pk}/workforce/supervision",
+        data={
+            "peer_ids": [profile.pk],
+            "held_at": long_ago.isoformat(),
+            "format": "individual",
+            "kind": "clinical",
+        },
+        content_type="application/json",
+    )
+    assert response.status_code == 422
+    assert set(response.json()["error"]["fields"]) == {"held_at"}
+    page = client_for("supervisor").post(
+        f"/programmes/{world.programme_a.pk}/workforce/supervision/new/",
+        {
+            "peers": [profile.pk],
+            "format": "individual",
+            "kind": "clinical",
+            "held_at": "0001-01-01T10:00",
+            "duration_minutes": "50",
+        },
+    )
+    assert page.status_code == 422
+    assert "last five years" in page.content.decode()
+    assert not SupervisionSession.objects.filter(peers=profile).exists()

@@ -396,6 +396,51 @@ def test_coordinators_build_the_curriculum_and_schedule_sessions(world: World) -
     assert not module.is_active and module.order == 3
 
 
+@pytest.mark.parametrize(
+    "starts_at",
+    [
+        "9999-12-31T23:00-05:00",  # past the calendar's end once stored in UTC
+        "0001-01-01T01:00+05:00",  # before its start
+        "9999-12-31T23:59",
+        "2999-06-01T10:00",
+    ],
+)
+def test_a_session_starts_within_five_years_on_the_page_and_the_api(
+    world: World, starts_at: str
+) -> None:
+    module = _optional_module(world)
+    client = client_for("coordinator")
+    page = client.post(
+        reverse("workforce:training_session_new", args=[module.pk]),
+        {"starts_at": starts_at, "trainer": "Sam", "modality": "video"},
+    )
+    assert page.status_code == 422
+    assert "within five years" in page.content.decode()
+    api = _post(
+        client,
+        f"/api/v1/workforce/modules/{module.pk}/sessions",
+        {"starts_at": starts_at, "trainer": "Sam", "modality": "video"},
+    )
+    assert api.status_code == 422
+    assert set(api.json()["error"]["fields"]) == {"starts_at"}
+    assert not TrainingSession.objects.filter(module=module).exists()
+
+
+def test_the_service_bounds_a_sessions_start_either_way(world: World) -> None:
+    module = _optional_module(world)
+    now = timezone.now()
+    for far in (now + timedelta(days=6 * 365), now - timedelta(days=6 * 365)):
+        with pytest.raises(ValidationError) as refused:
+            session_schedule(
+                module=module, actor=None, starts_at=far, trainer="Sam", modality="video"
+            )
+        assert "starts_at" in refused.value.message_dict
+    for near in (now + timedelta(days=4 * 365), now - timedelta(days=4 * 365)):
+        assert session_schedule(
+            module=module, actor=None, starts_at=near, trainer="Sam", modality="video"
+        ).pk
+
+
 def test_a_peer_reads_their_own_training_record_and_an_assessor_records_a_check(
     world: World,
 ) -> None:

@@ -13,8 +13,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from peerbridge.workforce.agreements import current_texts
 from peerbridge.workforce.curriculum_seed import seed_agreements, seed_curriculum
+from peerbridge.workforce.eligibility import latest_agreement_texts
 from peerbridge.workforce.models import (
     AgreementSignature,
     AgreementText,
@@ -76,7 +76,7 @@ def _endpoints(world: World) -> list[tuple[Callable[[], Client], str, str, dict[
     module = TrainingModule.objects.filter(programme=programme, required=False).first()
     assert module is not None
     session = held_session(module)
-    text = current_texts([programme.pk])[programme.pk]["code_of_conduct"]
+    text = latest_agreement_texts([programme.pk])[programme.pk]["code_of_conduct"]
     competency = Competency.objects.filter(programme=programme).first()
     assert competency is not None
     when = (timezone.now() + timedelta(days=3)).isoformat()

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import time_machine
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -45,7 +45,7 @@ from tests.workforce.world_wellbeing import (
 
 pytestmark = pytest.mark.django_db
 
-SCORES_ONLY = re.compile(r"^(\w+=\d+\.\d)( \w+=\d+\.\d)*$")
+CHECKIN_ONLY = re.compile(r"^check-in \d+$")  # an id: no scores in alerts
 
 
 def _fresh(profile: PeerProfile) -> PeerProfile:
@@ -76,7 +76,7 @@ def _assert_held_for_burnout(profile: PeerProfile) -> None:
     assert now.on_hold
     alerts = _open_alerts(profile, WorkforceAlert.Kind.BURNOUT)
     assert len(alerts) == 1
-    assert SCORES_ONLY.match(alerts[0].detail), alerts[0].detail
+    assert CHECKIN_ONLY.match(alerts[0].detail), alerts[0].detail
 
 
 # ---------------------------------------------------------------------------------------
@@ -196,11 +196,19 @@ def test_the_threshold_is_the_programmes_and_inclusive(world: World) -> None:
     profile = available_peer(world.programme_a)
     checkin = wellbeing.cbi_checkin_record(profile=profile, answers=cbi_answers(50, 50), actor=None)
     assert not checkin.high and not _fresh(profile).capacity_hold
-    checkin = wellbeing.cbi_checkin_record(profile=profile, answers=cbi_answers(75, 0), actor=None)
-    assert checkin.high and _fresh(profile).capacity_hold  # exactly at the threshold
+    first = wellbeing.cbi_checkin_record(profile=profile, answers=cbi_answers(75, 0), actor=None)
+    assert first.high and _fresh(profile).capacity_hold  # exactly at the threshold
     checkin = wellbeing.cbi_checkin_record(profile=profile, answers=cbi_answers(0, 100), actor=None)
     assert checkin.high  # either part is enough
-    assert len(_open_alerts(profile, WorkforceAlert.Kind.BURNOUT)) == 2
+    # One open burnout alert per peer: the second high check-in joins the first's alert.
+    [alert] = _open_alerts(profile, WorkforceAlert.Kind.BURNOUT)
+    assert alert.detail == f"check-in {first.pk}"
+    # Once reviewed, a new high check-in opens a new alert.
+    wellbeing.hold_release(profile=profile, actor=user_of("supervisor"), note="Talked.")
+    again = wellbeing.cbi_checkin_record(profile=profile, answers=cbi_answers(75, 0), actor=None)
+    [alert] = _open_alerts(profile, WorkforceAlert.Kind.BURNOUT)
+    assert alert.detail == f"check-in {again.pk}"
+    assert WorkforceAlert.objects.filter(profile=profile, kind="burnout").count() == 2
 
 
 def test_the_checkin_stores_raw_answers_version_and_the_two_scores(world: World) -> None:
@@ -315,7 +323,10 @@ def test_struggling_alerts_the_supervisor_without_a_hold(world: World) -> None:
     row = WellbeingCheckIn.objects.get(profile=profile)
     assert (row.kind, row.pulse, row.high) == ("pulse", 1, False)
     alerts = _open_alerts(profile, WorkforceAlert.Kind.PULSE_LOW)
-    assert len(alerts) == 1 and alerts[0].detail == "pulse=1.0"
+    assert len(alerts) == 1 and alerts[0].detail == f"check-in {row.pk}"
+    # Struggling again while the alert is open does not repeat it.
+    wellbeing.pulse_record(profile=profile, value=1, actor=None)
+    assert _open_alerts(profile, WorkforceAlert.Kind.PULSE_LOW) == alerts
     assert standing(_fresh(profile)).may_take_match
     followed = peer.get(response["Location"]).content.decode()
     assert "supervisor will be in touch" in followed
@@ -406,11 +417,16 @@ def test_resolving_an_alert_records_what_was_done(world: World) -> None:
     url = reverse("workforce:alert_resolve", args=[alert.pk])
     assert client_of(profile).post(url, {"resolution": "x"}).status_code == 403
     assert client_for("peer_other").post(url, {"resolution": "x"}).status_code == 403
-    response = client_for("coordinator").post(url, {"resolution": "Phoned; doing better."})
+    assert client_for("coordinator").post(url, {"resolution": "x"}).status_code == 403
+    response = client_for("supervisor").post(url, {"resolution": "Phoned; doing better."})
     assert response.status_code == 302
     assert response["Location"] == reverse("workforce:profile", args=[profile.pk])
     alert.refresh_from_db()
     assert alert.resolved_at is not None and alert.resolution == "Phoned; doing better."
+    assert alert.resolved_by == user_of("supervisor")
+    assert AuditEvent.objects.filter(
+        object_type="workforce.workforcealert", object_id=str(alert.pk), action="update"
+    ).exists()
     api = _api(
         client_for("supervisor"),
         "post",
@@ -424,8 +440,9 @@ def test_resolving_a_burnout_alert_does_not_lift_the_hold(world: World) -> None:
     profile = available_peer(world.programme_a)
     wellbeing.cbi_checkin_record(profile=profile, answers=HIGH, actor=None)
     alert = _open_alerts(profile, WorkforceAlert.Kind.BURNOUT)[0]
-    wellbeing.alert_resolve(alert=alert, actor=user_of("coordinator"), resolution="Seen.")
+    wellbeing.alert_close(alert=alert, actor=user_of("supervisor"), resolution="Seen.")
     assert reasons_for_match(_fresh(profile)) == {"burnt_out"}
+    assert _fresh(profile).capacity_hold  # only hold_release lifts it
 
 
 def test_alerts_list_shows_open_alerts_in_scope_only(world: World) -> None:
@@ -443,20 +460,93 @@ def test_alerts_list_shows_open_alerts_in_scope_only(world: World) -> None:
     assert client_of(mine).get("/api/v1/workforce/alerts").json()["count"] == 0
 
 
+def test_burnout_scores_reach_supervisors_not_coordinators_through_alerts(
+    world: World,
+) -> None:
+    profile = available_peer(world.programme_a)
+    checkin = wellbeing.cbi_checkin_record(profile=profile, answers=HIGH, actor=None)
+    pulse = wellbeing.pulse_record(profile=profile, value=1, actor=None)
+    for alert in WorkforceAlert.objects.filter(profile=profile):
+        assert "=" not in alert.detail and "75" not in alert.detail
+
+    def listed(persona: str) -> dict[str, dict[str, Any]]:
+        rows = client_for(persona).get("/api/v1/workforce/alerts?page_size=200").json()["items"]
+        return {row["kind"]: row for row in rows if row["profile_id"] == profile.pk}
+
+    supervisor = listed("supervisor")
+    assert supervisor["burnout"]["checkin"]["id"] == checkin.pk
+    assert supervisor["burnout"]["checkin"]["work_score"] == 75.0
+    assert supervisor["burnout"]["checkin"]["client_score"] == 50.0
+    assert supervisor["pulse_low"]["checkin"]["pulse"] == 1
+    assert supervisor["pulse_low"]["checkin"]["id"] == pulse.pk
+    assert supervisor["burnout"]["may_resolve"] is True
+    coordinator = listed("coordinator")
+    assert set(coordinator) == {"burnout", "pulse_low"}  # they know an alert is open
+    for row in coordinator.values():
+        assert row["checkin"] is None and row["may_resolve"] is False
+        assert "75" not in json.dumps(row) and "work" not in json.dumps(row)
+    # The coordinator cannot resolve them (page and API); the supervisor can.
+    for row in coordinator.values():
+        url = f"/api/v1/workforce/alerts/{row['id']}/resolve"
+        assert _api(client_for("coordinator"), "post", url, {"resolution": "x"}).status_code == 403
+        page = reverse("workforce:alert_resolve", args=[row["id"]])
+        assert client_for("coordinator").post(page, {"resolution": "x"}).status_code == 403
+    assert len(_open_alerts(profile, WorkforceAlert.Kind.BURNOUT)) == 1
+    url = f"/api/v1/workforce/alerts/{supervisor['pulse_low']['id']}/resolve"
+    response = _api(client_for("supervisor"), "post", url, {"resolution": "Called; better."})
+    assert response.status_code == 200, response.content
+    assert response.json()["resolved_at"] is not None
+    assert response.json()["checkin"]["pulse"] == 1
+
+
+def test_coordinators_resolve_cover_alerts(world: World) -> None:
+    profile = available_peer(world.programme_a)
+    capacity_reserve(profile=profile, kind="match", reference="match:cover-c", actor=None)
+    wellbeing.pause_start(profile=profile, actor=None, reason="unwell")
+    [cover] = _open_alerts(profile, WorkforceAlert.Kind.COVER)
+    row = next(
+        r
+        for r in client_for("coordinator")
+        .get("/api/v1/workforce/alerts?page_size=200")
+        .json()["items"]
+        if r["id"] == cover.pk
+    )
+    assert row["may_resolve"] is True and row["checkin"] is None
+    response = _api(
+        client_for("coordinator"),
+        "post",
+        f"/api/v1/workforce/alerts/{cover.pk}/resolve",
+        {"resolution": "Colleague covers."},
+    )
+    assert response.status_code == 200, response.content
+    assert _open_alerts(profile, WorkforceAlert.Kind.COVER) == []
+    panel = wellbeing.wellbeing_panel(user=user_of("coordinator"), profile=_fresh(profile))
+    assert panel.alerts == []
+
+
 def test_the_staff_wellbeing_panel(world: World) -> None:
     profile = available_peer(world.programme_a)
     wellbeing.cbi_checkin_record(profile=profile, answers=HIGH, actor=None)
     panel = wellbeing.wellbeing_panel(user=user_of("supervisor"), profile=_fresh(profile))
     assert panel.may_review and panel.may_resolve
-    assert [a.kind for a in panel.alerts] == ["burnout"] and len(panel.checkins) == 1
+    assert [a.alert.kind for a in panel.alerts] == ["burnout"] and len(panel.checkins) == 1
+    assert panel.alerts[0].may_resolve and panel.alerts[0].checkin == panel.checkins[0]
     coordinator = wellbeing.wellbeing_panel(user=user_of("coordinator"), profile=_fresh(profile))
     assert not coordinator.may_review and coordinator.may_resolve
     assert coordinator.checkins == []
+    [seen] = coordinator.alerts
+    assert seen.alert.kind == "burnout" and not seen.may_resolve and seen.checkin is None
     from django.template.loader import render_to_string
 
     html = render_to_string("workforce/wellbeing_panel.html", {"panel": panel})
     assert reverse("workforce:hold_release", args=[profile.pk]) in html
-    assert reverse("workforce:alert_resolve", args=[panel.alerts[0].pk]) in html
+    assert reverse("workforce:alert_resolve", args=[panel.alerts[0].alert.pk]) in html
+    assert "work 75, people supported 50" in html
+    html = render_to_string("workforce/wellbeing_panel.html", {"panel": coordinator})
+    assert reverse("workforce:alert_resolve", args=[seen.alert.pk]) not in html
+    assert "work 75" not in html and "people supported" not in html
+    assert seen.alert.detail not in html  # not even the check-in's id
+    assert "supervisor follows this up" in html
 
 
 # ---------------------------------------------------------------------------------------
@@ -509,6 +599,88 @@ def test_a_peer_cannot_pause_themself_for_review_but_the_coordinator_can(world: 
     assert (
         client_for("supervisor").post(_pause_url(profile), {"reason": "review"}).status_code == 403
     )
+
+
+def _review_pause(profile: PeerProfile, **dates: Any) -> None:
+    wellbeing.pause_start(
+        profile=profile, actor=user_of("coordinator"), reason="review", by_staff=True, **dates
+    )
+
+
+@pytest.mark.parametrize("planned", [False, True])
+def test_only_the_programme_ends_or_changes_a_pause_for_review(world: World, planned: bool) -> None:
+    profile = available_peer(world.programme_a)
+    start = timezone.localdate() + timedelta(days=3 if planned else 0)
+    _review_pause(profile, paused_from=start)
+    peer = client_of(profile)
+    api = f"/api/v1/workforce/profiles/{profile.pk}"
+    # The peer can neither resume nor replace it: page, API and service.
+    assert peer.post(_pause_url(profile), {"action": "resume"}).status_code == 403
+    assert peer.post(_pause_url(profile), {"reason": "time_off"}).status_code == 403
+    assert _api(peer, "post", f"{api}/resume").status_code == 403
+    assert _api(peer, "post", f"{api}/pause", {"reason": "time_off"}).status_code == 403
+    with pytest.raises(PermissionDenied):
+        wellbeing.pause_end(profile=profile, actor=profile.person.user)
+    with pytest.raises(PermissionDenied):
+        wellbeing.pause_start(profile=profile, actor=profile.person.user, reason="personal")
+    still = _fresh(profile)
+    assert (still.pause_reason, still.paused_from, still.paused_until) == ("review", start, None)
+    # The peer's pages say so and offer no way out.
+    page = peer.get(_pause_url(profile))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "paused you for a review" in html
+    assert 'value="resume"' not in html and 'name="reason"' not in html
+    assert "paused you for a review" in peer.get(reverse("workforce:me")).content.decode()
+    # The coordinator (WORKFORCE_MANAGE) ends it.
+    coordinator_page = client_for("coordinator").get(_pause_url(profile)).content.decode()
+    assert 'value="resume"' in coordinator_page
+    response = _api(client_for("coordinator"), "post", f"{api}/resume")
+    assert response.status_code == 200, response.content
+    assert not wellbeing.under_review(_fresh(profile))
+    # Once the review is over, the peer pauses themself again as usual.
+    assert _api(peer, "post", f"{api}/pause", {"reason": "time_off"}).status_code == 200
+
+
+def test_staff_may_replace_a_pause_for_review(world: World) -> None:
+    profile = available_peer(world.programme_a)
+    _review_pause(profile)
+    response = client_for("coordinator").post(_pause_url(profile), {"reason": "unwell"})
+    assert response.status_code == 302
+    assert _fresh(profile).pause_reason == "unwell"
+    # And the peer may now end their own pause.
+    assert client_of(profile).post(_pause_url(profile), {"action": "resume"}).status_code == 302
+
+
+def test_a_return_date_lies_within_two_years(world: World) -> None:
+    profile = available_peer(world.programme_a)
+    today = timezone.localdate()
+    with pytest.raises(ValidationError) as refused:
+        wellbeing.pause_start(
+            profile=profile,
+            actor=None,
+            reason="time_off",
+            paused_until=today + wellbeing.RETURN_HORIZON + timedelta(days=1),
+        )
+    assert "paused_until" in refused.value.message_dict
+    url = f"/api/v1/workforce/profiles/{profile.pk}/pause"
+    response = _api(
+        client_of(profile), "post", url, {"reason": "time_off", "paused_until": "9999-12-31"}
+    )
+    assert response.status_code == 422
+    assert "paused_until" in response.json()["error"]["fields"]
+    page = client_of(profile).post(
+        _pause_url(profile), {"reason": "time_off", "paused_until": "9999-12-31"}
+    )
+    assert page.status_code == 422
+    assert _fresh(profile).paused_from is None
+    wellbeing.pause_start(
+        profile=profile,
+        actor=None,
+        reason="time_off",
+        paused_until=today + wellbeing.RETURN_HORIZON,
+    )
+    assert _fresh(profile).paused_until == today + wellbeing.RETURN_HORIZON
 
 
 def test_pause_dates_are_checked(world: World) -> None:

@@ -88,7 +88,7 @@ def _endpoints(world: World, profile: PeerProfile) -> list[Endpoint]:
         return f"{base}/hold/release"
 
     def alert() -> str:
-        found = WorkforceAlert.objects.create(profile=profile, kind="pulse_low", detail="pulse=1")
+        found = WorkforceAlert.objects.create(profile=profile, kind="cover", detail="matches=1")
         return f"/api/v1/workforce/alerts/{found.pk}/resolve"
 
     return [
@@ -327,14 +327,14 @@ def test_wellbeing_pages_show_field_errors_and_save_nothing(
 def test_bad_notes_on_the_review_and_alerts_change_nothing(world: World) -> None:
     profile = available_peer(world.programme_a)
     PeerProfile.objects.filter(pk=profile.pk).update(capacity_hold=True)
-    alert = WorkforceAlert.objects.create(profile=profile, kind="pulse_low", detail="pulse=1")
+    alert = WorkforceAlert.objects.create(profile=profile, kind="pulse_low", detail="")
     before = _state(profile)
     for note in ("", "\x00", "x" * 501):
         response = client_for("supervisor").post(
             reverse("workforce:hold_release", args=[profile.pk]), {"note": note}
         )
         assert response.status_code == 302
-        response = client_for("coordinator").post(
+        response = client_for("supervisor").post(
             reverse("workforce:alert_resolve", args=[alert.pk]), {"resolution": note}
         )
         assert response.status_code == 302

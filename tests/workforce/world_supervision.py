@@ -104,3 +104,15 @@ def record_session(
         notes=notes,
         agreed_actions="Take Friday off.",
     )
+
+
+def leader_who_is_a_peer(programme: Programme) -> PeerProfile:
+    """A peer supporter of the programme who also leads it (their login holds the
+    programme leader role)."""
+    from tests.workforce.world import make_profile
+
+    profile = make_profile(programme, ready=True, status=PeerProfile.Status.ACTIVE)
+    user = profile.person.user
+    assert user is not None
+    role_grant(user=user, role=Role.PROGRAMME_LEADER, granted_by=None, programme=programme)
+    return profile

@@ -11,7 +11,8 @@ from django.utils import timezone
 from peerbridge.core.models import User
 from peerbridge.organisations.roles import Role
 from peerbridge.organisations.services import role_grant
-from peerbridge.workforce.agreements import agreement_sign, current_texts
+from peerbridge.workforce.agreements import agreement_sign
+from peerbridge.workforce.eligibility import latest_agreement_texts
 from peerbridge.workforce.models import (
     CompetencyCheck,
     PeerProfile,
@@ -85,7 +86,7 @@ def pass_required_competencies(profile: PeerProfile) -> None:
 
 
 def sign_everything(profile: PeerProfile) -> None:
-    for text in current_texts([profile.programme_id])[profile.programme_id].values():
+    for text in latest_agreement_texts([profile.programme_id])[profile.programme_id].values():
         agreement_sign(
             profile=profile, text=text, signed_name=str(profile.person), actor=peer_user(profile)
         )

@@ -134,21 +134,18 @@ def _pulses(demo: Demo, peer: Peer, profile: PeerProfile) -> list[WellbeingCheck
     return rows
 
 
-def _alert(profile: PeerProfile, checkin: WellbeingCheckIn, threshold: int) -> WorkforceAlert:
-    """The alert the check-in service raises, with the same detail (scores only)."""
-    scores: dict[str, float | None]
-    if checkin.kind == WellbeingCheckIn.Kind.PULSE:
-        kind, scores = WorkforceAlert.Kind.PULSE_LOW, {"pulse": checkin.pulse}
-    else:
-        kind = WorkforceAlert.Kind.BURNOUT
-        scores = {
-            "work": checkin.work_score,
-            "client": checkin.client_score,
-            "threshold": float(threshold),
-        }
-    detail = " ".join(f"{k}={float(v):.1f}" for k, v in scores.items() if v is not None)
+def _alert(profile: PeerProfile, checkin: WellbeingCheckIn) -> WorkforceAlert:
+    """The alert the check-in service raises: the check-in's id, never its scores."""
+    kind = (
+        WorkforceAlert.Kind.PULSE_LOW
+        if checkin.kind == WellbeingCheckIn.Kind.PULSE
+        else WorkforceAlert.Kind.BURNOUT
+    )
     return WorkforceAlert(
-        profile=profile, kind=kind, detail=detail[:200], created_at=checkin.completed_at
+        profile=profile,
+        kind=kind,
+        detail=f"check-in {checkin.pk}",
+        created_at=checkin.completed_at,
     )
 
 
@@ -156,7 +153,7 @@ def load_wellbeing(demo: Demo, letter: str, peers: list[Peer]) -> None:
     rules = workforce_settings(demo.programmes[letter])
     checkins = CheckIns(demo.rng, rules.burnout_threshold)
     rows: list[tuple[User | None, WellbeingCheckIn]] = []
-    alerts: list[tuple[User | None, WorkforceAlert]] = []
+    raising: list[tuple[User | None, PeerProfile, WellbeingCheckIn]] = []
     held: list[tuple[User | None, PeerProfile]] = []
     for peer in peers:
         profile = peer.profile
@@ -166,12 +163,17 @@ def load_wellbeing(demo: Demo, letter: str, peers: list[Peer]) -> None:
         mine += _pulses(demo, peer, profile)
         rows += [(peer.user, row) for row in mine]
         raised = [row for row in mine if row.high or row.pulse == WellbeingCheckIn.Pulse.STRUGGLING]
-        alerts += [(peer.user, _alert(profile, row, rules.burnout_threshold)) for row in raised]
+        # One open alert per kind: the newest check-in of each kind raises it.
+        newest: dict[str, WellbeingCheckIn] = {}
+        for row in sorted(raised, key=lambda r: r.completed_at):
+            newest[row.kind] = row
+        raising += [(peer.user, profile, row) for row in newest.values()]
         high = [row for row in mine if row.high]
         if high:
             profile.capacity_hold, profile.capacity_hold_since = True, high[0].completed_at
             held.append((peer.user, profile))
     WellbeingCheckIn.objects.bulk_create([row for _actor, row in rows])
+    alerts = [(actor, _alert(profile, row)) for actor, profile, row in raising]
     WorkforceAlert.objects.bulk_create([alert for _actor, alert in alerts])
     PeerProfile.objects.bulk_update(
         [profile for _actor, profile in held], ["capacity_hold", "capacity_hold_since"]

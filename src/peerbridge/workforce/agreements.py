@@ -1,19 +1,18 @@
 """The peer agreements: versioned texts a programme publishes, and each peer's signature.
 
-Only a signature of the newest version of each kind counts (`workforce.eligibility`
-reads the same newest version), so publishing a new version asks every peer to sign
-again. Only the peer themself signs, by typing their name.
+Only a signature of the newest version of each kind counts (the versions
+`workforce.eligibility.latest_agreement_texts` answers), so publishing a new version
+asks every peer to sign again. Only the peer themself signs, by typing their name.
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,6 +20,7 @@ from django.utils.translation import gettext as _
 from peerbridge.core.audit import Action, audit_instance
 from peerbridge.core.models import User
 from peerbridge.organisations.models import Programme
+from peerbridge.workforce.eligibility import latest_agreement_texts
 from peerbridge.workforce.models import (
     AgreementKind,
     AgreementSignature,
@@ -34,17 +34,6 @@ SIGNING_STATUSES = (PeerProfile.Status.TRAINING, PeerProfile.Status.ACTIVE)
 
 # ---------------------------------------------------------------------------------------
 # Reads
-
-
-def current_texts(programme_ids: Iterable[int]) -> dict[int, dict[str, AgreementText]]:
-    """The newest published version of each agreement, per programme (the same order
-    `workforce.eligibility` reads: newest publication first)."""
-    newest: dict[int, dict[str, AgreementText]] = defaultdict(dict)
-    for text in AgreementText.objects.filter(programme_id__in=list(programme_ids)).order_by(
-        "-published_at", "-id"
-    ):
-        newest[text.programme_id].setdefault(text.kind, text)
-    return newest
 
 
 @dataclass(frozen=True)
@@ -104,7 +93,7 @@ class ProfileAgreement:
 
 def profile_agreements(profile: PeerProfile) -> list[ProfileAgreement]:
     """The programme's current agreements, each with this peer's signature or none."""
-    texts = current_texts([profile.programme_id])[profile.programme_id]
+    texts = latest_agreement_texts([profile.programme_id])[profile.programme_id]
     signatures = {
         s.text_id: s
         for s in AgreementSignature.objects.filter(
@@ -176,20 +165,23 @@ def agreement_sign(
         raise PermissionDenied
     if text.programme_id != profile.programme_id:
         raise ValidationError({"text": _("This agreement belongs to another programme.")})
-    current = current_texts([profile.programme_id])[profile.programme_id].get(text.kind)
+    current = latest_agreement_texts([profile.programme_id])[profile.programme_id].get(text.kind)
     if current is None or current.pk != text.pk:
         raise ValidationError(
             {"text": _("A newer version of this agreement is published: please sign that one.")}
         )
     if profile.status == PeerProfile.Status.LEFT:
         raise ValidationError({"text": _("You have left this programme.")})
-    existing = AgreementSignature.objects.filter(profile=profile, text=text).first()
-    if existing is not None:
-        return existing, False
     signature = AgreementSignature(
         profile=profile, text=text, signed_name=" ".join(signed_name.split())
     )
-    signature.full_clean()
-    signature.save()
+    # The database's one-signature-per-version constraint decides, not a read first: two
+    # signings at once (a double tap) both end here, and the second finds the first.
+    signature.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            signature.save()
+    except IntegrityError:
+        return AgreementSignature.objects.get(profile=profile, text=text), False
     audit_instance(actor=actor, action=Action.CREATE, instance=signature)
     return signature, True

@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
@@ -155,20 +156,22 @@ def list_profiles(request: HttpRequest, filters: Query[ProfileFilters]) -> objec
         profiles = profiles.filter(programme_id=filters.programme_id)
     if filters.status is not None:
         profiles = profiles.filter(status=filters.status)
-    return _ProfilePage(list(profiles), request)
+    return _ProfilePage(profiles, request)
 
 
-class _ProfilePage(list):  # type: ignore[type-arg]
-    """A list that reads standings (and audits the people shown) for the sliced page only."""
+class _ProfilePage:
+    """A lazy page: counts in the database, and reads standings (and audits the people
+    shown) for the sliced page only."""
 
-    def __init__(self, profiles: list[PeerProfile], request: HttpRequest) -> None:
-        super().__init__(profiles)
+    def __init__(self, profiles: QuerySet[PeerProfile], request: HttpRequest) -> None:
+        self.profiles = profiles
         self.request = request
 
-    def __getitem__(self, key: Any) -> Any:
-        rows = super().__getitem__(key)
-        if not isinstance(key, slice):
-            return rows
+    def count(self) -> int:
+        return self.profiles.count()
+
+    def __getitem__(self, key: slice) -> list[dict[str, Any]]:
+        rows = list(self.profiles[key])
         audit_many(
             actor=self.request.user,
             action=Action.READ,

@@ -103,29 +103,34 @@ class CertificationIn(Schema):
 
 
 class DecertificationOut(Schema):
-    id: int
+    id: int | None
     effective_on: date
-    reason: str
+    reason: str | None = Field(..., description="Null for another programme's decision.")
     evidence: str | None = Field(..., description="Only for those who certify.")
     supervision_session_ids: list[int] | None = Field(..., description="As evidence.")
-    appeal: str
+    appeal: str | None
     appeal_lodged_on: date | None
     appeal_decided_on: date | None
-    appeal_notes: str
+    appeal_notes: str | None
 
 
 class CertificationOut(Schema):
     id: int
     person_id: int
-    programme_id: int
+    programme_id: int | None = Field(..., description="Null for another programme's decision.")
     framework_id: int
     framework: str
     status: str
     issued_on: date | None
     expires_on: date | None
-    recommendations: str
-    decided_by_id: int
-    decided_at: datetime
+    detail: bool = Field(
+        ...,
+        description="False for a decision another programme took that you do not certify "
+        "in: only the framework, status and dates are given.",
+    )
+    recommendations: str | None
+    decided_by_id: int | None
+    decided_at: datetime | None
     decertification: DecertificationOut | None
 
 
@@ -237,6 +242,7 @@ class SupervisorPageOut(Schema):
 
 
 def _certification(row: Certification, *, full: bool) -> dict[str, Any]:
+    """The whole decision; evidence and linked sessions only with `full`."""
     decertification = getattr(row, "decertification", None)
     return {
         "id": row.pk,
@@ -247,6 +253,7 @@ def _certification(row: Certification, *, full: bool) -> dict[str, Any]:
         "status": row.status,
         "issued_on": row.issued_on,
         "expires_on": row.expires_on,
+        "detail": True,
         "recommendations": row.recommendations,
         "decided_by_id": row.decided_by_id,
         "decided_at": row.decided_at,
@@ -266,6 +273,40 @@ def _certification(row: Certification, *, full: bool) -> dict[str, Any]:
             "appeal_lodged_on": decertification.appeal_lodged_on,
             "appeal_decided_on": decertification.appeal_decided_on,
             "appeal_notes": decertification.appeal_notes,
+        },
+    }
+
+
+def _history_entry(entry: certs.HistoryEntry, *, person_id: int) -> dict[str, Any]:
+    """A decision of the peer's history: whole (evidence only for those who certify in
+    the decision's programme), or only what eligibility reads."""
+    if entry.decision is not None:
+        return _certification(entry.decision, full=entry.may_certify)
+    return {
+        "id": entry.id,
+        "person_id": person_id,
+        "programme_id": None,
+        "framework_id": entry.framework_id,
+        "framework": entry.framework,
+        "status": entry.status,
+        "issued_on": entry.issued_on,
+        "expires_on": entry.expires_on,
+        "detail": False,
+        "recommendations": None,
+        "decided_by_id": None,
+        "decided_at": None,
+        "decertification": None
+        if entry.effective_on is None
+        else {
+            "id": None,
+            "effective_on": entry.effective_on,
+            "reason": None,
+            "evidence": None,
+            "supervision_session_ids": None,
+            "appeal": None,
+            "appeal_lodged_on": None,
+            "appeal_decided_on": None,
+            "appeal_notes": None,
         },
     }
 
@@ -373,13 +414,15 @@ def list_certifications(
     request: HttpRequest, profile_id: int, pagination: Query[Pages.Input]
 ) -> dict[str, Any]:
     """The decisions bearing on the peer's standing, newest first. The peer sees their
-    own (with recommendations); evidence is for those who certify."""
+    own (with recommendations); evidence is for those who certify in the programme
+    that decided. Another programme's decision carries only its framework, status and
+    dates (`detail` false) unless you certify there."""
     profile = access_profile(
         user=request.user, profile_id=profile_id, policy=policies.WORKFORCE_VIEW, allow_self=True
     )
-    full = _may_certify(request, profile.programme_id)
-    page = paginate(certs.certification_history(profile), pagination)
-    return {**page, "items": [_certification(row, full=full) for row in page["items"]]}
+    page = paginate(certs.certification_history(profile, user=request.user), pagination)
+    items = [_history_entry(entry, person_id=profile.person_id) for entry in page["items"]]
+    return {**page, "items": items}
 
 
 @router.post("/workforce/profiles/{profile_id}/certifications", response={201: CertificationOut})

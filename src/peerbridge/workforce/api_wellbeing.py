@@ -103,15 +103,32 @@ class StandingOut(Schema):
     may_take_match: bool
 
 
+class AlertCheckInOut(Schema):
+    id: int
+    completed_at: datetime
+    work_score: float | None
+    client_score: float | None
+    pulse: int | None
+    high: bool
+
+
 class AlertOut(Schema):
     id: int
     profile_id: int
     programme_id: int
     kind: str
-    detail: str
+    detail: str = Field(..., description="Ids only, e.g. 'check-in 123'; never scores.")
     created_at: datetime
     resolved_at: datetime | None
     resolution: str
+    may_resolve: bool = Field(
+        ..., description="Burnout and struggling alerts: those who supervise the programme."
+    )
+    checkin: AlertCheckInOut | None = Field(
+        None,
+        description="The check-in behind a burnout or struggling alert: only for those "
+        "who supervise the programme.",
+    )
 
 
 class AnnouncementIn(Schema):
@@ -172,7 +189,8 @@ def _standing_payload(profile: PeerProfile) -> dict[str, Any]:
     }
 
 
-def _alert_payload(alert: WorkforceAlert) -> dict[str, Any]:
+def _alert_payload(view: wellbeing.AlertView) -> dict[str, Any]:
+    alert, checkin = view.alert, view.checkin
     return {
         "id": alert.pk,
         "profile_id": alert.profile_id,
@@ -182,6 +200,10 @@ def _alert_payload(alert: WorkforceAlert) -> dict[str, Any]:
         "created_at": alert.created_at,
         "resolved_at": alert.resolved_at,
         "resolution": alert.resolution,
+        "may_resolve": view.may_resolve,
+        "checkin": None
+        if checkin is None
+        else {name: getattr(checkin, name) for name in AlertCheckInOut.model_fields},
     }
 
 
@@ -227,8 +249,9 @@ def list_checkins(request: HttpRequest, profile_id: int) -> list[dict[str, Any]]
 @router.post("/workforce/profiles/{profile_id}/pause", response=StandingOut)
 @api_policy(policies.SELF_OR_MANAGE)
 def pause(request: HttpRequest, profile_id: int, payload: PauseIn) -> dict[str, Any]:
-    """Pause from today (or `paused_from`) until `paused_until` (or until resumed).
-    `review` is for the programme's staff only."""
+    """Pause from today (or `paused_from`) until `paused_until` (or until resumed; at
+    most two years ahead). `review` is for the programme's staff only, and only they
+    change a pause for review (403 for the peer)."""
     profile = wellbeing.access_self_or_managed(user=request.user, profile_id=profile_id)
     profile = wellbeing.pause_start(
         profile=profile,
@@ -245,7 +268,14 @@ def pause(request: HttpRequest, profile_id: int, payload: PauseIn) -> dict[str, 
 @api_policy(policies.SELF_OR_MANAGE)
 def resume(request: HttpRequest, profile_id: int) -> dict[str, Any]:
     profile = wellbeing.access_self_or_managed(user=request.user, profile_id=profile_id)
-    return _standing_payload(wellbeing.pause_end(profile=profile, actor=acting_user(request)))
+    """End a running pause today or call off a planned one. A pause for review is the
+    programme's staff's to end (403 for the peer)."""
+    profile = wellbeing.pause_end(
+        profile=profile,
+        actor=acting_user(request),
+        by_staff=wellbeing.manages(request.user, profile),
+    )
+    return _standing_payload(profile)
 
 
 @router.post("/workforce/profiles/{profile_id}/hold/release", response=StandingOut)
@@ -302,17 +332,22 @@ class _AlertPage(list):  # type: ignore[type-arg]
         if not isinstance(key, slice):
             return rows
         engagement.audit_attendees(user=self.request.user, profiles=[a.profile for a in rows])
-        return [_alert_payload(alert) for alert in rows]
+        return [
+            _alert_payload(view)
+            for view in wellbeing.alert_views(user=self.request.user, alerts=rows)
+        ]
 
 
 @router.post("/workforce/alerts/{alert_id}/resolve", response=AlertOut)
 @api_policy(policies.ALERT_RESOLVE)
 def resolve_alert(request: HttpRequest, alert_id: int, payload: ResolveIn) -> dict[str, Any]:
+    """Burnout and struggling alerts are resolved by those who supervise the programme
+    (403 for coordinators); cover and matches-review alerts also by coordinators."""
     alert = wellbeing.access_alert(user=request.user, alert_id=alert_id)
-    alert = wellbeing.alert_resolve(
+    alert = wellbeing.alert_close(
         alert=alert, actor=acting_user(request), resolution=payload.resolution
     )
-    return _alert_payload(alert)
+    return _alert_payload(wellbeing.alert_views(user=request.user, alerts=[alert])[0])
 
 
 @router.get("/programmes/{programme_id}/workforce/announcements", response=list[AnnouncementOut])

@@ -331,33 +331,37 @@ def _accept(application: PeerApplication, *, actor: User, site_url: str) -> Peer
 
 
 def _give_sign_in(person: Person, *, actor: User) -> tuple[User, bool]:
-    """Link the applicant's own person record to a login for their email: a new account
-    (invited: True, they are asked to choose a password), or an existing account no
-    other record holds. Never a second person record for the same human."""
+    """Give the applicant's own person record a new login for their email (invited: they
+    are asked to choose a password). An account that already uses the email is never
+    linked: the email was typed on a form and nobody has shown it is theirs, so its
+    owner would silently get this peer record. Staff check with the person first."""
     if person.user is not None:
         return person.user, False
     email = normalise_email(person.email)
     if not email:
         raise ValidationError({"email": _("The applicant has no email address to sign in with.")})
-    user = User.objects.filter(email=email).first()
-    invited = user is None
-    if user is None:
-        user = User.objects.create_user(email=email, password=None)
-        audit_instance(actor=actor, action=Action.CREATE, instance=user)
-    elif Person.objects.filter(user=user).exclude(pk=person.pk).exists():
-        raise ValidationError(
-            {
-                "email": _(
-                    "An account with this email already belongs to another person's record. "
-                    "Merge the two records, or change the applicant's email, then decide."
-                )
-            }
-        )
+    existing = User.objects.filter(email=email).first()
+    if existing is not None:
+        if Person.objects.filter(user=existing).exclude(pk=person.pk).exists():
+            message = _(
+                "An account with this email already belongs to another person's record. "
+                "Check with the applicant: merge the two records if they are the same "
+                "person, or correct the applicant's email, then decide."
+            )
+        else:
+            message = _(
+                "An account with this email already exists, and nothing shows it is the "
+                "applicant's. Check with the applicant before going on: correct their "
+                "email, or have an administrator link the account they confirm is theirs."
+            )
+        raise ValidationError({"email": message})
+    user = User.objects.create_user(email=email, password=None)
+    audit_instance(actor=actor, action=Action.CREATE, instance=user)
     person.user = user
     person.updated_at = timezone.now()
     person.save(update_fields=["user", "updated_at"])
     audit_instance(actor=actor, action=Action.UPDATE, instance=person)
-    return user, invited
+    return user, True
 
 
 # ---------------------------------------------------------------------------------------

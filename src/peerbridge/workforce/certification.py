@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Iterable
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -26,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from peerbridge.core.access import Policy
-from peerbridge.core.audit import Action, audit_instance, audit_many
+from peerbridge.core.audit import Action, audit_instance
 from peerbridge.core.models import User
 from peerbridge.organisations.models import Organisation
 from peerbridge.organisations.selectors import (
@@ -34,7 +35,8 @@ from peerbridge.organisations.selectors import (
     access_organisation,
     programmes_in_scope,
 )
-from peerbridge.workforce import policies
+from peerbridge.people.models import Person
+from peerbridge.workforce import policies, services
 from peerbridge.workforce.models import (
     CapacityReservation,
     Certification,
@@ -47,6 +49,9 @@ from peerbridge.workforce.models import (
 from peerbridge.workforce.selectors import workforce_settings
 
 TEXT_MAX = 4000
+EARLIEST = date(1990, 1, 1)
+AHEAD_YEARS = 10  # how far ahead an issue or effective date may be given
+EXPIRY_AHEAD_YEARS = 30  # room for a 20-year validity from an issue date 10 years ahead
 FRAMEWORK_EDITABLE = frozenset(
     {
         "name",
@@ -84,6 +89,40 @@ def add_months(day: date, months: int) -> date:
     index = day.month - 1 + months
     year, month = day.year + index // 12, index % 12 + 1
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _years_ahead(years: int) -> date:
+    today = timezone.localdate()
+    return add_months(today, 12 * years)
+
+
+def check_day(day: date, *, name: str, earliest: date = EARLIEST, years: int = AHEAD_YEARS) -> date:
+    """Refuse a date outside the range a decision can sensibly carry (a typo such as
+    year 9999 would otherwise overflow the expiry arithmetic)."""
+    latest = _years_ahead(years)
+    if not earliest <= day <= latest:
+        raise ValidationError(
+            {
+                name: _("Give a date between %(first)s and %(last)s.")
+                % {"first": earliest.isoformat(), "last": latest.isoformat()}
+            }
+        )
+    return day
+
+
+def _refuse_own_decision(person_user_id: int | None, decider: User) -> None:
+    """Leaders never decide about their own certification: another leader does."""
+    if person_user_id is not None and person_user_id == decider.pk:
+        raise ValidationError(
+            _("You cannot decide about your own certification: ask another leader.")
+        )
+
+
+def _user_of(certification: Certification) -> int | None:
+    """The login of the person the decision is about, if they have one."""
+    return (
+        Person.objects.filter(pk=certification.person_id).values_list("user_id", flat=True).first()
+    )
 
 
 def clean_text(value: str, *, name: str, limit: int = TEXT_MAX, required: bool = False) -> str:
@@ -215,16 +254,21 @@ def certification_decide(
         )
     if profile.status == PeerProfile.Status.LEFT:
         raise ValidationError(_("This peer has left the programme."))
+    _refuse_own_decision(profile.person.user_id, decided_by)
     recommendations = clean_text(recommendations, name="recommendations")
     issued: date | None = None
     expires: date | None = None
     if status == Status.CERTIFIED:
-        issued = issued_on or timezone.localdate()
+        issued = check_day(issued_on or timezone.localdate(), name="issued_on")
         expires = expires_on
         if expires is None and framework.validity_months:
             expires = add_months(issued, framework.validity_months)
-        if expires is not None and expires <= issued:
-            raise ValidationError({"expires_on": _("A certification expires after it is issued.")})
+        if expires is not None:
+            check_day(expires, name="expires_on", years=EXPIRY_AHEAD_YEARS)
+            if expires <= issued:
+                raise ValidationError(
+                    {"expires_on": _("A certification expires after it is issued.")}
+                )
     else:
         if not recommendations:
             raise ValidationError(
@@ -312,6 +356,7 @@ def decertify(
     certification = Certification.objects.select_for_update().get(pk=certification.pk)
     if certification.status != Status.CERTIFIED or not _is_latest(certification):
         raise ValidationError(_("Only a peer's current certification can be withdrawn."))
+    _refuse_own_decision(_user_of(certification), decided_by)
     reason = clean_text(reason, name="reason", required=True)
     evidence = clean_text(evidence, name="evidence")
     sessions = list(supervision_sessions)
@@ -320,7 +365,7 @@ def decertify(
         raise ValidationError(
             {"supervision_sessions": _("Choose supervision sessions this peer took part in.")}
         )
-    day = effective_on or timezone.localdate()
+    day = check_day(effective_on or timezone.localdate(), name="effective_on")
     if certification.issued_on is not None and day < certification.issued_on:
         raise ValidationError(
             {"effective_on": _("A decertification cannot take effect before the certification.")}
@@ -333,7 +378,7 @@ def decertify(
     decertification.save()
     decertification.supervision_sessions.set(sessions)
     audit_instance(actor=decided_by, action=Action.CREATE, instance=decertification)
-    flag_work_for_review(certification=row, actor=decided_by)
+    flag_work_for_review(certification=row)
     return decertification
 
 
@@ -342,37 +387,18 @@ def holding_work() -> QuerySet[CapacityReservation, Any]:
     return CapacityReservation.objects.filter(released_at__isnull=True).values("profile_id")
 
 
-def flag_work_for_review(
-    *, certification: Certification, actor: User | None
-) -> list[WorkforceAlert]:
+def flag_work_for_review(*, certification: Certification) -> list[WorkforceAlert]:
     """A review alert on each of the person's profiles that holds matches or groups
-    (one open alert per profile is enough)."""
-    holding = list(
-        PeerProfile.objects.filter(person_id=certification.person_id, pk__in=holding_work())
-    )
-    flagged = set(
-        WorkforceAlert.objects.filter(
-            profile__in=holding,
-            kind=WorkforceAlert.Kind.MATCHES_REVIEW,
-            resolved_at__isnull=True,
-        ).values_list("profile_id", flat=True)
-    )
-    created = [
-        WorkforceAlert.objects.create(
+    (`alert_raise` keeps it to one open alert per profile)."""
+    holding = PeerProfile.objects.filter(person_id=certification.person_id, pk__in=holding_work())
+    return [
+        services.alert_raise(
             profile=profile,
             kind=WorkforceAlert.Kind.MATCHES_REVIEW,
             detail=f"certification:{certification.pk}",
         )
-        for profile in holding
-        if profile.pk not in flagged
+        for profile in holding.order_by("pk")
     ]
-    audit_many(
-        actor=actor,
-        action=Action.CREATE,
-        object_type=WorkforceAlert._meta.label_lower,
-        object_ids=[alert.pk for alert in created],
-    )
-    return created
 
 
 def _locked_decertification(certification: Certification) -> Decertification:
@@ -412,6 +438,7 @@ def appeal_decide(
     """Refuse the appeal (the decertification stands) or grant it: the certification is
     restored and the review alerts it raised are closed."""
     decertification = _locked_decertification(certification)
+    _refuse_own_decision(_user_of(decertification.certification), decided_by)
     notes = clean_text(notes, name="notes")
     if outcome not in AppealOutcome.values:
         raise ValidationError({"outcome": _("Choose to refuse or to grant the appeal.")})
@@ -434,24 +461,13 @@ def appeal_decide(
 
 
 def _close_review_alerts(certification: Certification, actor: User) -> None:
-    alerts = list(
-        WorkforceAlert.objects.filter(
-            kind=WorkforceAlert.Kind.MATCHES_REVIEW,
-            detail=f"certification:{certification.pk}",
-            resolved_at__isnull=True,
-        )
+    alerts = WorkforceAlert.objects.filter(
+        kind=WorkforceAlert.Kind.MATCHES_REVIEW,
+        detail=f"certification:{certification.pk}",
+        resolved_at__isnull=True,
     )
-    for alert in alerts:
-        alert.resolved_at = timezone.now()
-        alert.resolved_by = actor
-        alert.resolution = str(Appeal.OVERTURNED.label)
-        alert.save(update_fields=["resolved_at", "resolved_by", "resolution"])
-    audit_many(
-        actor=actor,
-        action=Action.UPDATE,
-        object_type=WorkforceAlert._meta.label_lower,
-        object_ids=[alert.pk for alert in alerts],
-    )
+    for alert in alerts.order_by("pk"):
+        services.alert_resolve(alert=alert, actor=actor, resolution=str(Appeal.OVERTURNED.label))
 
 
 # ---------------------------------------------------------------------------------------
@@ -489,19 +505,73 @@ def access_certification(
     return certification
 
 
-def certification_history(profile: PeerProfile) -> list[Certification]:
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One decision bearing on a peer's standing in a programme. A decision another
+    programme took (under the framework this one requires) carries only what
+    eligibility reads, unless the reader certifies in that programme: `decision` is
+    then None, and its reason, evidence, sessions, recommendations and appeal stay
+    with that programme."""
+
+    id: int
+    framework_id: int
+    framework: str
+    status: str
+    status_label: str
+    issued_on: date | None
+    expires_on: date | None
+    effective_on: date | None  # when a decertification takes effect
+    decision: Certification | None  # the whole decision, for a reader who may see it
+    may_certify: bool  # the reader certifies in the decision's programme
+
+    @property
+    def decertification(self) -> Decertification | None:
+        if self.decision is None:
+            return None
+        return getattr(self.decision, "decertification", None)
+
+    @property
+    def decided_at(self) -> datetime | None:
+        return self.decision.decided_at if self.decision is not None else None
+
+
+def certification_history(profile: PeerProfile, *, user: AnyUser) -> list[HistoryEntry]:
     """The decisions that bear on this peer's standing in the programme (the rows the
-    eligibility service reads), newest first."""
+    eligibility service reads), newest first, each shown as far as `user` may see it."""
     required_id = workforce_settings(profile.programme).required_framework_id
     relevant = Q(programme_id=profile.programme_id)
     if required_id is not None:
         relevant |= Q(framework_id=required_id)
-    return list(
+    rows = list(
         Certification.objects.filter(relevant, person_id=profile.person_id)
         .select_related("framework", "decertification", "decided_by__person")
         .prefetch_related("decertification__supervision_sessions")
         .order_by("-decided_at", "-id")
     )
+    certifying = set(
+        programmes_in_scope(user=user, policy=policies.CERTIFY)
+        .filter(pk__in={row.programme_id for row in rows})
+        .values_list("pk", flat=True)
+    )
+    entries = []
+    for row in rows:
+        decertification = getattr(row, "decertification", None)
+        may_certify = row.programme_id in certifying
+        entries.append(
+            HistoryEntry(
+                id=row.pk,
+                framework_id=row.framework_id,
+                framework=row.framework.name,
+                status=row.status,
+                status_label=str(row.get_status_display()),
+                issued_on=row.issued_on,
+                expires_on=row.expires_on,
+                effective_on=decertification.effective_on if decertification else None,
+                decision=row if row.programme_id == profile.programme_id or may_certify else None,
+                may_certify=may_certify,
+            )
+        )
+    return entries
 
 
 def profile_for(certification: Certification) -> PeerProfile | None:

@@ -19,11 +19,11 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from peerbridge.core.audit import Action, audit_many
-from peerbridge.core.models import User
 from peerbridge.organisations.models import Programme
 from peerbridge.organisations.selectors import AnyUser
+from peerbridge.workforce import services
 from peerbridge.workforce.certification import holding_work
-from peerbridge.workforce.eligibility import standings
+from peerbridge.workforce.eligibility import certification_state, standings
 from peerbridge.workforce.models import (
     Certification,
     PeerProfile,
@@ -140,55 +140,60 @@ def certification_overview(
     )
 
 
-def flag_expired_work(*, on: date | None = None, actor: User | None = None) -> list[WorkforceAlert]:
+def flag_expired_work(*, on: date | None = None) -> list[WorkforceAlert]:
     """A review alert on each profile that holds matches or groups while the
-    certification its programme requires has expired (one open alert per profile)."""
+    certification its programme requires has expired (`alert_raise` keeps it to one
+    open alert per profile). Returns the alerts this run opened."""
     day = on or timezone.localdate()
     holding = list(
         PeerProfile.objects.filter(pk__in=holding_work()).exclude(status=PeerProfile.Status.LEFT)
     )
     found = standings(holding, on=day)
-    expired = {}
+    expired = []
     for profile in holding:
         state = found[profile.pk].certification
         lapsed = state.expires_on is not None and state.expires_on < day
         if not state.holds and not state.decertified and lapsed:
-            expired[profile.pk] = (profile, state.expires_on)
-    flagged = set(
+            expired.append((profile, state.expires_on))
+    # Only to tell which alerts this run opened; alert_raise alone decides whether to open.
+    open_before = set(
         WorkforceAlert.objects.filter(
-            profile_id__in=list(expired),
+            profile_id__in=[profile.pk for profile, _day in expired],
             kind=WorkforceAlert.Kind.MATCHES_REVIEW,
             resolved_at__isnull=True,
-        ).values_list("profile_id", flat=True)
+        ).values_list("pk", flat=True)
     )
-    created = [
-        WorkforceAlert.objects.create(
+    raised = [
+        services.alert_raise(
             profile=profile,
             kind=WorkforceAlert.Kind.MATCHES_REVIEW,
             detail=f"expired:{expires_on.isoformat() if expires_on else ''}",
         )
-        for pk, (profile, expires_on) in expired.items()
-        if pk not in flagged
+        for profile, expires_on in expired
     ]
-    audit_many(
-        actor=actor,
-        action=Action.CREATE,
-        object_type=WorkforceAlert._meta.label_lower,
-        object_ids=[alert.pk for alert in created],
-    )
-    return created
+    return [alert for alert in raised if alert.pk not in open_before]
 
 
 def _bucket(certification: Certification, day: date) -> str | None:
-    if certification.status == Status.DECERTIFIED:
+    """Where a decision shows on the overview, read from the eligibility service's
+    certification state: a decertification counts from its effective date, and an
+    appeal granted restores the certification."""
+    state = certification_state(
+        [certification],
+        required=certification.framework.name,
+        required_id=certification.framework_id,
+        on=day,
+    )
+    if state.decertified:
         return "decertified"
-    if certification.status == Status.NOT_CERTIFIED:
-        return "not_certified"
-    expires = certification.expires_on
-    if expires is None:
-        return None
-    if expires < day:
-        return "expired"
-    if expires <= day + timedelta(days=EXPIRY_HORIZON_DAYS):
+    if not state.holds:
+        if state.expires_on is not None:
+            return "expired"
+        if certification.status == Status.NOT_CERTIFIED:
+            return "not_certified"
+        return None  # issued on a later day
+    if state.expires_on is not None and state.expires_on <= day + timedelta(
+        days=EXPIRY_HORIZON_DAYS
+    ):
         return "expiring"
     return None

@@ -173,10 +173,11 @@ class Standing:
         return "available"
 
 
-def _latest_texts(programme_ids: set[int]) -> dict[int, dict[str, AgreementText]]:
-    """The newest published version of each agreement, per programme."""
+def latest_agreement_texts(programme_ids: Iterable[int]) -> dict[int, dict[str, AgreementText]]:
+    """The newest published version of each agreement, per programme: the only version
+    whose signature counts (`workforce.agreements` asks peers to sign these)."""
     newest: dict[int, dict[str, AgreementText]] = defaultdict(dict)
-    for text in AgreementText.objects.filter(programme_id__in=programme_ids).order_by(
+    for text in AgreementText.objects.filter(programme_id__in=list(programme_ids)).order_by(
         "-published_at", "-id"
     ):
         newest[text.programme_id].setdefault(text.kind, text)
@@ -335,7 +336,7 @@ def standings(profiles: Iterable[PeerProfile], *, on: date | None = None) -> dic
     ).values_list("profile_id", "competency_id", "result"):
         latest_check.setdefault((profile_id, competency_id), outcome)  # newest first
 
-    texts = _latest_texts(programme_ids)
+    texts = latest_agreement_texts(programme_ids)
     signed = set(
         AgreementSignature.objects.filter(
             profile_id__in=profile_ids,

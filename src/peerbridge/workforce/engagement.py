@@ -39,6 +39,10 @@ from peerbridge.workforce.pipeline import STAGE_LABELS
 from peerbridge.workforce.selectors import own_profiles
 
 MONTH_MILESTONES: tuple[int, ...] = (3, 6, 12, 24, 36, 60)
+# Team events start and end within this window around now: a year back (to record who
+# came), about five years ahead.
+EVENT_PAST = timedelta(days=366)
+EVENT_FUTURE = timedelta(days=5 * 365 + 1)
 HOUR_MILESTONES: tuple[int, ...] = (10, 25, 50, 100, 250)
 
 # ---------------------------------------------------------------------------------------
@@ -166,6 +170,18 @@ def announcement_publish(
     return announcement
 
 
+def _check_event_times(starts_at: datetime, ends_at: datetime) -> None:
+    problems: dict[str, str] = {}
+    now = timezone.now()
+    for name, moment in (("starts_at", starts_at), ("ends_at", ends_at)):
+        if timezone.is_naive(moment):
+            problems[name] = _("Give the time with its time zone.")
+        elif not now - EVENT_PAST <= moment <= now + EVENT_FUTURE:
+            problems[name] = _("Choose a time between a year ago and five years from now.")
+    if problems:
+        raise ValidationError(problems)
+
+
 @transaction.atomic
 def team_event_create(
     *,
@@ -178,10 +194,9 @@ def team_event_create(
     location: str = "",
     description: str = "",
 ) -> TeamEvent:
-    if timezone.is_naive(starts_at) or timezone.is_naive(ends_at):
-        raise ValidationError({"starts_at": _("Give the time with its time zone.")})
-    if starts_at < timezone.now() - timedelta(days=366):
-        raise ValidationError({"starts_at": _("An event starts within the last year or later.")})
+    """Add an event to the team calendar. Its times are checked before anything else
+    reads them: a time far outside the calendar (year 9999) is refused, not stored."""
+    _check_event_times(starts_at, ends_at)
     event = TeamEvent(
         programme=programme,
         kind=kind,
@@ -360,6 +375,11 @@ class PeerHomeRow:
     def pause_planned(self) -> bool:
         start = self.profile.paused_from
         return start is not None and start > self.standing.on
+
+    @property
+    def under_review(self) -> bool:
+        """Paused (or to be) by the programme for review: only its staff end it."""
+        return wellbeing.under_review(self.profile, self.standing.on)
 
 
 def next_step(standing: Standing) -> str:

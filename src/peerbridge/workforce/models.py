@@ -645,10 +645,9 @@ class Certification(models.Model):
     status = models.CharField(_("decision"), max_length=15, choices=Status.choices)
     issued_on = models.DateField(_("issued"), null=True, blank=True)
     expires_on = models.DateField(_("expires"), null=True, blank=True)
-    recommendations = models.TextField(
+    recommendations = EncryptedTextField(
         _("recommendations"),
         blank=True,
-        max_length=4000,
         help_text=_("For a peer not certified: what to do next, e.g. retake the course."),
     )
     decided_by = models.ForeignKey(
@@ -806,11 +805,18 @@ class WorkforceAlert(models.Model):
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    resolution = models.CharField(_("what was done"), max_length=500, blank=True)
+    resolution = EncryptedTextField(_("what was done"), blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["profile", "resolved_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["profile", "kind"],
+                condition=models.Q(resolved_at__isnull=True),
+                name="one_open_alert_per_kind",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"alert {self.pk}"

@@ -6,25 +6,41 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from peerbridge.core.access import Policy
 from peerbridge.core.audit import Action, audit_instance
-from peerbridge.organisations.models import Programme
+from peerbridge.core.models import User
+from peerbridge.organisations.models import Programme, RoleAssignment
+from peerbridge.organisations.roles import Role
 from peerbridge.organisations.selectors import AnyUser, programmes_in_scope
 from peerbridge.workforce import policies
 from peerbridge.workforce.models import PeerProfile, WorkforceSettings
 
 
 def workforce_settings(programme: Programme) -> WorkforceSettings:
-    """The programme's workforce rules; a programme that never set them gets the
-    defaults (saved, so later edits have a row to change)."""
+    """The programme's workforce rules; a programme that never set them reads the
+    defaults (unsaved: only `settings_update` writes the row)."""
     found = getattr(programme, "_workforce_settings_cache", None)
     if found is None:
-        found, _created = WorkforceSettings.objects.get_or_create(programme=programme)
+        found = WorkforceSettings.objects.filter(programme=programme).first() or (
+            WorkforceSettings(programme=programme)
+        )
         programme._workforce_settings_cache = found  # type: ignore[attr-defined]
     return found
+
+
+def programme_supervisors(programme: Programme) -> QuerySet[User]:
+    """Users holding the supervisor role over the programme now: in the programme, or
+    in a site whose subtree holds it."""
+    now = timezone.now()
+    held = RoleAssignment.objects.filter(role=Role.SUPERVISOR, started_at__lte=now).filter(
+        Q(ended_at__isnull=True) | Q(ended_at__gt=now)
+    )
+    scope = Q(programme=programme) | Q(site_id__in=programme.site.ancestor_ids())
+    return User.objects.filter(pk__in=held.filter(scope).values("user_id")).order_by("email")
 
 
 def settings_for(programme_ids: set[int]) -> dict[int, WorkforceSettings]:

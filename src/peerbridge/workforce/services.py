@@ -17,8 +17,13 @@ from peerbridge.organisations.roles import Role
 from peerbridge.organisations.services import role_grant
 from peerbridge.people.models import Person
 from peerbridge.workforce.eligibility import Reason, standing
-from peerbridge.workforce.models import PeerApplication, PeerProfile, WorkforceSettings
-from peerbridge.workforce.selectors import workforce_settings
+from peerbridge.workforce.models import (
+    PeerApplication,
+    PeerProfile,
+    WorkforceAlert,
+    WorkforceSettings,
+)
+from peerbridge.workforce.selectors import programme_supervisors, workforce_settings
 
 PROFILE_EDITABLE = frozenset(
     {"alias", "max_matches", "max_groups", "availability", "modalities", "supervisor"}
@@ -121,30 +126,13 @@ def profile_update(*, profile: PeerProfile, actor: User | None, **changes: Any) 
     supervisor = changes.get("supervisor")
     if (
         supervisor is not None
-        and not RoleAssignment.objects.filter(
-            user=supervisor, role=Role.SUPERVISOR, ended_at__isnull=True
-        )
-        .filter(programme=profile.programme)
-        .exists()
-        and not _holds_over(supervisor, profile)
+        and not programme_supervisors(profile.programme).filter(pk=supervisor.pk).exists()
     ):
         raise ValidationError({"supervisor": _("Choose a supervisor of this programme.")})
     _full_clean(profile)
     profile.save(update_fields=[*changes])
     audit_instance(actor=actor, action=Action.UPDATE, instance=profile)
     return profile
-
-
-def _holds_over(user: User, profile: PeerProfile) -> bool:
-    """A supervisor whose role covers the programme's site subtree."""
-    site = profile.programme.site
-    return any(
-        site.path.startswith(a.site.path)
-        for a in RoleAssignment.objects.filter(
-            user=user, role=Role.SUPERVISOR, ended_at__isnull=True, site__isnull=False
-        ).select_related("site")
-        if a.site is not None
-    )
 
 
 @transaction.atomic
@@ -154,7 +142,9 @@ def settings_update(
     unknown = set(changes) - SETTINGS_EDITABLE
     if unknown:
         raise ValueError(f"Not editable through settings_update: {sorted(unknown)}")
-    rules = WorkforceSettings.objects.select_for_update().get(pk=workforce_settings(programme).pk)
+    WorkforceSettings.objects.get_or_create(programme=programme)
+    rules = WorkforceSettings.objects.select_for_update().get(programme=programme)
+    programme.__dict__.pop("_workforce_settings_cache", None)
     framework = changes.get("required_framework")
     if framework is not None and framework.organisation_id != programme.site.organisation_id:
         raise ValidationError(
@@ -167,3 +157,34 @@ def settings_update(
     rules.save()
     audit_instance(actor=actor, action=Action.UPDATE, instance=rules)
     return rules
+
+
+@transaction.atomic
+def alert_raise(*, profile: PeerProfile, kind: str, detail: str = "") -> WorkforceAlert:
+    """Open an alert of `kind` on the peer, or return the one already open (one open
+    alert per kind; the peer's row is locked so parallel raisers agree). `detail` holds
+    ids and short facts only, never free text about the person."""
+    PeerProfile.objects.select_for_update().filter(pk=profile.pk).first()
+    alert, created = WorkforceAlert.objects.get_or_create(
+        profile=profile,
+        kind=kind,
+        resolved_at__isnull=True,
+        defaults={"detail": detail[:200]},
+    )
+    if created:
+        audit_instance(actor=None, action=Action.CREATE, instance=alert)
+    return alert
+
+
+@transaction.atomic
+def alert_resolve(*, alert: WorkforceAlert, actor: User | None, resolution: str) -> WorkforceAlert:
+    """Close an alert with what was done; an alert already closed stays as it was."""
+    locked = WorkforceAlert.objects.select_for_update().get(pk=alert.pk)
+    if locked.resolved_at is not None:
+        return locked
+    locked.resolved_at = timezone.now()
+    locked.resolved_by = actor
+    locked.resolution = resolution.strip()[:2000]
+    locked.save(update_fields=["resolved_at", "resolved_by", "resolution"])
+    audit_instance(actor=actor, action=Action.UPDATE, instance=locked)
+    return locked

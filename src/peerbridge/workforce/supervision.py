@@ -17,7 +17,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, F, Max, Q, QuerySet, Window
+from django.db.models import Count, F, Max, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.utils import timezone
@@ -26,8 +26,7 @@ from django.utils.translation import gettext as _
 from peerbridge.core.access import Policy
 from peerbridge.core.audit import Action, audit_instance, audit_many
 from peerbridge.core.models import User
-from peerbridge.organisations.models import Programme, RoleAssignment
-from peerbridge.organisations.roles import Role
+from peerbridge.organisations.models import Programme
 from peerbridge.organisations.selectors import AnyUser, programmes_in_scope
 from peerbridge.workforce import policies, services
 from peerbridge.workforce.eligibility import Standing, standings
@@ -37,11 +36,12 @@ from peerbridge.workforce.models import (
     WellbeingCheckIn,
     WorkforceAlert,
 )
-from peerbridge.workforce.selectors import settings_for, supervisees
+from peerbridge.workforce.selectors import programme_supervisors, settings_for, supervisees
 
 NOTES_MAX = 10000
 TREND_LENGTH = 3
 RECENT_SESSIONS = 10
+OLDEST_SESSION_DAYS = 5 * 365  # sessions are recorded soon after; older is a typo
 Format = SupervisionSession.Format
 
 
@@ -124,19 +124,8 @@ def overdue_profile_ids(profiles: Iterable[PeerProfile], *, on: date | None = No
 
 
 def supervisor_choices(programme: Programme) -> QuerySet[User]:
-    """Users holding the supervisor role now, in the programme or a site above it."""
-    now = timezone.now()
-    holding = RoleAssignment.objects.filter(
-        Q(programme=programme) | Q(site_id__in=programme.site.ancestor_ids()),
-        Q(ended_at__isnull=True) | Q(ended_at__gt=now),
-        role=Role.SUPERVISOR,
-        started_at__lte=now,
-    )
-    return (
-        User.objects.filter(pk__in=holding.values("user_id"), is_active=True)
-        .select_related("person")
-        .order_by("email")
-    )
+    """The programme's supervisors (`selectors.programme_supervisors`) who can sign in."""
+    return programme_supervisors(programme).filter(is_active=True).select_related("person")
 
 
 def supervisor_assign(
@@ -196,6 +185,8 @@ def session_record(
         raise ValidationError({"held_at": _("Give the time with its time zone.")})
     if held_at > timezone.now() + timedelta(minutes=5):
         raise ValidationError({"held_at": _("Record a session once it has been held.")})
+    if held_at < timezone.now() - timedelta(days=OLDEST_SESSION_DAYS):
+        raise ValidationError({"held_at": _("Record sessions held in the last five years.")})
     session = SupervisionSession(
         programme=programme,
         supervisor=supervisor,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -120,25 +120,28 @@ def framework_edit(request: HttpRequest, framework_id: int) -> HttpResponse:
 
 @dataclass(frozen=True)
 class HistoryRow:
-    certification: Certification
-    decertification: Decertification | None
+    entry: certs.HistoryEntry
     appeal_form: AppealForm | None
+    may_decertify: bool
 
 
-def _history_rows(
-    history: list[Certification], *, is_self: bool, can_certify: bool
-) -> list[HistoryRow]:
+def _history_rows(entries: list[certs.HistoryEntry], *, is_self: bool) -> list[HistoryRow]:
+    """Each decision with what the reader may do about it, decided by the rights over
+    the programme that took the decision (not the one whose page this is)."""
+    Appeal = Decertification.Appeal
     rows = []
-    for row in history:
-        decertification = getattr(row, "decertification", None)
+    for entry in entries:
+        decertification = entry.decertification
         form = None
         if decertification is not None:
-            Appeal = Decertification.Appeal
-            if decertification.appeal == Appeal.NONE and (is_self or can_certify):
+            if decertification.appeal == Appeal.NONE and (is_self or entry.may_certify):
                 form = AppealForm(step=certs.AppealStep.LODGE)
-            elif decertification.appeal == Appeal.LODGED and can_certify:
+            elif decertification.appeal == Appeal.LODGED and entry.may_certify and not is_self:
                 form = AppealForm(step=certs.AppealStep.DECIDE)
-        rows.append(HistoryRow(row, decertification, form))
+        may_decertify = (
+            entry.may_certify and not is_self and entry.status == Certification.Status.CERTIFIED
+        )
+        rows.append(HistoryRow(entry, form, may_decertify))
     return rows
 
 
@@ -146,17 +149,15 @@ def _certification_page(
     request: HttpRequest, profile: PeerProfile, form: CertificationDecisionForm | None
 ) -> HttpResponse:
     is_self = profile.person.user_id == request.user.pk
-    can_certify = form is not None
-    history = certs.certification_history(profile)
+    history = certs.certification_history(profile, user=request.user)
     return render(
         request,
         "workforce/certification_history.html",
         {
             "profile": profile,
             "state": standing(profile).certification,
-            "rows": _history_rows(history, is_self=is_self, can_certify=can_certify),
+            "rows": _history_rows(history, is_self=is_self),
             "is_self": is_self,
-            "can_certify": can_certify,
             "form": form,
         },
         status=422 if form is not None and form.is_bound else 200,
@@ -178,7 +179,10 @@ def certification(request: HttpRequest, profile_id: int) -> HttpResponse:
             allow_self=True,
         )
     form = None
-    if _may(request.user, policies.CERTIFY, profile.programme_id):
+    if profile.person.user_id == request.user.pk:
+        if request.method == "POST":
+            raise PermissionDenied  # leaders never decide about themselves
+    elif _may(request.user, policies.CERTIFY, profile.programme_id):
         frameworks = certs.frameworks_of(profile.programme.site.organisation).filter(is_active=True)
         form = CertificationDecisionForm(_posted(request), frameworks=frameworks)
     if form is not None and form.is_bound and form.is_valid():

@@ -9,7 +9,7 @@ answered by `workforce.eligibility`.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -35,6 +35,8 @@ from peerbridge.workforce.training_selectors import PEERS, competencies_of, expe
 MODULE_EDITABLE = frozenset(
     {"title", "objectives", "hours", "required", "order", "audience", "is_active"}
 )
+# How far from today a session may be scheduled or recorded, either way.
+SESSION_REACH = timedelta(days=5 * 365)
 
 
 def _one_line(value: str) -> str:
@@ -112,6 +114,17 @@ def module_update(*, module: TrainingModule, actor: User | None, **changes: Any)
     return module
 
 
+def _session_start(starts_at: datetime) -> datetime:
+    """The start as an aware time within five years of now, either way (a date far out
+    is a typing slip, and one at the calendar's edge cannot be stored)."""
+    if timezone.is_naive(starts_at):
+        starts_at = timezone.make_aware(starts_at)
+    now = timezone.now()
+    if not now - SESSION_REACH <= starts_at <= now + SESSION_REACH:
+        raise ValidationError({"starts_at": _("Choose a start within five years of today.")})
+    return starts_at
+
+
 @transaction.atomic
 def session_schedule(
     *,
@@ -128,8 +141,7 @@ def session_schedule(
         raise ValidationError(
             {"module": _("This module is retired: bring it back into use to schedule it.")}
         )
-    if timezone.is_naive(starts_at):
-        starts_at = timezone.make_aware(starts_at)
+    starts_at = _session_start(starts_at)
     session = TrainingSession(
         module=module,
         starts_at=starts_at,
@@ -223,6 +235,7 @@ def attendance_record(
     """Record that these people came (or did not) to the session. Hours default to
     the session's credit hours."""
     wanted = dict.fromkeys((int(pk) for pk in person_ids), attended)
+    _lock_attendance(session)
     return _attendance_apply(session=session, actor=actor, wanted=wanted, hours=hours)
 
 
@@ -233,11 +246,21 @@ def attendance_save_roster(
     """The attendance screen: everyone ticked attended; anyone recorded before and no
     longer ticked did not."""
     present_ids = {int(pk) for pk in present}
+    _lock_attendance(session)
     recorded = set(
         TrainingAttendance.objects.filter(session=session).values_list("person_id", flat=True)
     )
     wanted = dict.fromkeys(present_ids, True) | dict.fromkeys(recorded - present_ids, False)
     return _attendance_apply(session=session, actor=actor, wanted=wanted, hours=None)
+
+
+def _lock_attendance(session: TrainingSession) -> None:
+    """One attendance save per session at a time: a second save (another coordinator, a
+    double submit) waits, then reads the rows the first added instead of adding them
+    again."""
+    TrainingSession.objects.select_for_update().filter(pk=session.pk).values_list(
+        "pk", flat=True
+    ).first()
 
 
 def _attendance_hours(
@@ -264,9 +287,7 @@ def _attendance_apply(
         return []
     existing = {
         row.person_id: row
-        for row in TrainingAttendance.objects.select_for_update().filter(
-            session=session, person_id__in=list(wanted)
-        )
+        for row in TrainingAttendance.objects.filter(session=session, person_id__in=list(wanted))
     }
     unknown = set(wanted) - set(expected_people(session.module)) - set(existing)
     if unknown:

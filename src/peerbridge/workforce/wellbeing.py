@@ -4,7 +4,13 @@ the supervisor's review that lifts it, alerts, and pausing (time off, with a ret
 
 A high check-in never changes `max_matches`: it sets `capacity_hold`, which the
 eligibility service reads as "burnt out" (capacity for new matches zero) until a person
-lifts it. Alerts hold ids and scores only, never what a peer wrote.
+lifts it. Alerts hold ids only ("check-in 123"), never scores or what a peer wrote:
+the scores reach the peer and those who supervise the programme, never coordinators.
+Alerts are raised and resolved through `services.alert_raise` / `services.alert_resolve`
+(one open alert of a kind per peer); burnout and struggling alerts are the supervisors'
+to resolve, cover and matches-review alerts also the coordinators'.
+
+A pause the programme imposed for review is ended or replaced by its staff only.
 
 Services (writes, audited) come first, then selectors (reads that authorise as they
 fetch).
@@ -12,6 +18,7 @@ fetch).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -24,12 +31,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from peerbridge.core.access import Policy
-from peerbridge.core.audit import Action, audit_instance, audit_many
+from peerbridge.core.audit import Action, audit_instance
 from peerbridge.core.models import User
 from peerbridge.instruments import Instrument, Item, Scale, get_instrument, score
 from peerbridge.instruments.scoring import IncompleteAnswers
 from peerbridge.organisations.selectors import AnyUser, programmes_in_scope
-from peerbridge.workforce import policies
+from peerbridge.workforce import policies, services
 from peerbridge.workforce.models import (
     CapacityReservation,
     PeerProfile,
@@ -49,6 +56,11 @@ INSTRUMENT = "cbi"
 # working with the people they support (the personal part is not asked).
 CHECKIN_PARTS: tuple[str, ...] = ("work", "client")
 NOTE_MAX = 500  # WorkforceAlert.resolution
+# A pause's return date lies at most this far ahead (about two years).
+RETURN_HORIZON = timedelta(days=731)
+# Alerts only those who supervise the programme see the scores of and resolve.
+SUPERVISOR_ALERTS = frozenset({WorkforceAlert.Kind.BURNOUT, WorkforceAlert.Kind.PULSE_LOW})
+_CHECKIN_DETAIL = re.compile(r"^check-in (\d+)$")
 
 
 def cbi() -> Instrument:
@@ -105,8 +117,14 @@ def _too_few_message(scale: Scale) -> str:
     }
 
 
-def _scores_detail(**scores: float | None) -> str:
-    return " ".join(f"{name}={value:.1f}" for name, value in scores.items() if value is not None)
+def checkin_detail(checkin: WellbeingCheckIn) -> str:
+    """An alert's detail pointing at the check-in that raised it (an id, never scores)."""
+    return f"check-in {checkin.pk}"
+
+
+def checkin_id_of(alert: WorkforceAlert) -> int | None:
+    found = _CHECKIN_DETAIL.match(alert.detail)
+    return int(found.group(1)) if found else None
 
 
 def _hold_new_matches(profile: PeerProfile, actor: User | None) -> None:
@@ -116,12 +134,6 @@ def _hold_new_matches(profile: PeerProfile, actor: User | None) -> None:
     profile.capacity_hold_since = timezone.now()
     profile.save(update_fields=["capacity_hold", "capacity_hold_since"])
     audit_instance(actor=actor, action=Action.UPDATE, instance=profile)
-
-
-def _alert(profile: PeerProfile, kind: str, detail: str, actor: User | None) -> WorkforceAlert:
-    alert = WorkforceAlert.objects.create(profile=profile, kind=kind, detail=detail[:200])
-    audit_instance(actor=actor, action=Action.CREATE, instance=alert)
-    return alert
 
 
 @transaction.atomic
@@ -162,8 +174,9 @@ def cbi_checkin_record(
     audit_instance(actor=actor, action=Action.CREATE, instance=checkin)
     if high:
         _hold_new_matches(locked, actor)
-        detail = _scores_detail(work=work, client=client, threshold=float(threshold))
-        _alert(locked, WorkforceAlert.Kind.BURNOUT, detail, actor)
+        services.alert_raise(
+            profile=locked, kind=WorkforceAlert.Kind.BURNOUT, detail=checkin_detail(checkin)
+        )
         profile.capacity_hold = True
         profile.capacity_hold_since = locked.capacity_hold_since
     return checkin
@@ -181,7 +194,9 @@ def pulse_record(*, profile: PeerProfile, value: object, actor: User | None) -> 
     )
     audit_instance(actor=actor, action=Action.CREATE, instance=checkin)
     if value == WellbeingCheckIn.Pulse.STRUGGLING:
-        _alert(locked, WorkforceAlert.Kind.PULSE_LOW, _scores_detail(pulse=value), actor)
+        services.alert_raise(
+            profile=locked, kind=WorkforceAlert.Kind.PULSE_LOW, detail=checkin_detail(checkin)
+        )
     return checkin
 
 
@@ -194,18 +209,9 @@ def _note(text: str, field: str) -> str:
     return text
 
 
-def _resolve(alerts: QuerySet[WorkforceAlert], actor: User | None, resolution: str) -> int:
-    ids = list(alerts.filter(resolved_at__isnull=True).values_list("pk", flat=True))
-    WorkforceAlert.objects.filter(pk__in=ids).update(
-        resolved_at=timezone.now(), resolved_by=actor, resolution=resolution
-    )
-    audit_many(
-        actor=actor,
-        action=Action.UPDATE,
-        object_type=WorkforceAlert._meta.label_lower,
-        object_ids=ids,
-    )
-    return len(ids)
+def _resolve_open(profile: PeerProfile, kind: str, actor: User | None, resolution: str) -> None:
+    for alert in profile.alerts.filter(kind=kind, resolved_at__isnull=True):
+        services.alert_resolve(alert=alert, actor=actor, resolution=resolution)
 
 
 @transaction.atomic
@@ -220,24 +226,18 @@ def hold_release(*, profile: PeerProfile, actor: User | None, note: str) -> Peer
     locked.capacity_hold_since = None
     locked.save(update_fields=["capacity_hold", "capacity_hold_since"])
     audit_instance(actor=actor, action=Action.UPDATE, instance=locked)
-    _resolve(locked.alerts.filter(kind=WorkforceAlert.Kind.BURNOUT), actor, text)
+    _resolve_open(locked, WorkforceAlert.Kind.BURNOUT, actor, text)
     return locked
 
 
-@transaction.atomic
-def alert_resolve(*, alert: WorkforceAlert, actor: User | None, resolution: str) -> WorkforceAlert:
-    """Close an alert with what was done. Resolving a burnout alert does not lift the
-    hold on new matches: that is the supervisor's review (`hold_release`)."""
+def alert_close(*, alert: WorkforceAlert, actor: User | None, resolution: str) -> WorkforceAlert:
+    """Close an alert (fetched through `access_alert`) with a note of what was done,
+    through `services.alert_resolve`. Resolving a burnout alert does not lift the hold
+    on new matches: that is the supervisor's review (`hold_release`)."""
     text = _note(resolution, "resolution")
-    locked = WorkforceAlert.objects.select_for_update().get(pk=alert.pk)
-    if locked.resolved_at is not None:
+    if alert.resolved_at is not None:
         raise ValidationError(_("This alert is already resolved."))
-    locked.resolved_at = timezone.now()
-    locked.resolved_by = actor
-    locked.resolution = text
-    locked.save(update_fields=["resolved_at", "resolved_by", "resolution"])
-    audit_instance(actor=actor, action=Action.UPDATE, instance=locked)
-    return locked
+    return services.alert_resolve(alert=alert, actor=actor, resolution=text)
 
 
 def _live_load(profile: PeerProfile) -> dict[str, int]:
@@ -274,42 +274,58 @@ def pause_start(
         raise ValidationError({"paused_from": _("A pause starts within the next year.")})
     if paused_until is not None and paused_until <= start:
         raise ValidationError({"paused_until": _("The return date comes after the pause starts.")})
+    if paused_until is not None and paused_until > today + RETURN_HORIZON:
+        raise ValidationError({"paused_until": _("A return date lies within the next two years.")})
     locked = _lock(profile)
+    if under_review(locked, today) and not by_staff:
+        raise PermissionDenied  # only the programme changes a pause for review
     locked.paused_from, locked.paused_until, locked.pause_reason = start, paused_until, reason
     locked.full_clean()
     locked.save(update_fields=["paused_from", "paused_until", "pause_reason"])
     audit_instance(actor=actor, action=Action.UPDATE, instance=locked)
     load = _live_load(locked)
-    open_cover = locked.alerts.filter(kind=WorkforceAlert.Kind.COVER, resolved_at__isnull=True)
-    if sum(load.values()) and not open_cover.exists():
+    if sum(load.values()):
         detail = (
             f"matches={load.get(CapacityReservation.Kind.MATCH, 0)} "
             f"groups={load.get(CapacityReservation.Kind.GROUP, 0)} from={start.isoformat()}"
         )
         if paused_until is not None:
             detail += f" until={paused_until.isoformat()}"
-        _alert(locked, WorkforceAlert.Kind.COVER, detail, actor)
+        services.alert_raise(profile=locked, kind=WorkforceAlert.Kind.COVER, detail=detail)
     return locked
 
 
 @transaction.atomic
-def pause_end(*, profile: PeerProfile, actor: User | None) -> PeerProfile:
+def pause_end(*, profile: PeerProfile, actor: User | None, by_staff: bool = False) -> PeerProfile:
     """Back now: a running pause ends today (its dates stay as a record); a planned one is
-    called off. Open cover alerts are resolved."""
+    called off. Open cover alerts are resolved. A pause for review is the programme's
+    to end (`by_staff`)."""
     locked = _lock(profile)
     today = timezone.localdate()
     if locked.paused_from is None or (
         locked.paused_until is not None and locked.paused_until <= today
     ):
         raise ValidationError(_("This peer is not paused."))
+    if under_review(locked, today) and not by_staff:
+        raise PermissionDenied
     if locked.paused_from > today:
         locked.paused_from, locked.paused_until, locked.pause_reason = None, None, ""
     else:
         locked.paused_until = today
     locked.save(update_fields=["paused_from", "paused_until", "pause_reason"])
     audit_instance(actor=actor, action=Action.UPDATE, instance=locked)
-    _resolve(locked.alerts.filter(kind=WorkforceAlert.Kind.COVER), actor, _("Back from the pause."))
+    _resolve_open(locked, WorkforceAlert.Kind.COVER, actor, _("Back from the pause."))
     return locked
+
+
+def under_review(profile: PeerProfile, on: date | None = None) -> bool:
+    """Whether the peer's running or planned pause is the programme's, for review."""
+    day = on or timezone.localdate()
+    return (
+        profile.pause_reason == PeerProfile.PauseReason.REVIEW
+        and profile.paused_from is not None
+        and (profile.paused_until is None or profile.paused_until > day)
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -368,7 +384,19 @@ def alerts_in_scope(*, user: AnyUser) -> QuerySet[WorkforceAlert]:
     )
 
 
+def _supervised(user: AnyUser, programme_ids: set[int]) -> set[int]:
+    if not programme_ids:
+        return set()
+    return set(
+        programmes_in_scope(user=user, policy=policies.SUPERVISE)
+        .filter(pk__in=programme_ids)
+        .values_list("pk", flat=True)
+    )
+
+
 def access_alert(*, user: AnyUser, alert_id: object) -> WorkforceAlert:
+    """An alert to resolve: 404 outside the user's programmes; 403 for a burnout or
+    struggling alert to someone who does not supervise the programme."""
     try:
         pk = int(str(alert_id))
     except ValueError:
@@ -376,8 +404,43 @@ def access_alert(*, user: AnyUser, alert_id: object) -> WorkforceAlert:
     alert = alerts_in_scope(user=user).filter(pk=pk).first()
     if alert is None:
         raise Http404
+    if alert.kind in SUPERVISOR_ALERTS and not supervises(user, alert.profile):
+        raise PermissionDenied
     audit_instance(actor=user, action=Action.READ, instance=alert.profile.person)
     return alert
+
+
+@dataclass(frozen=True)
+class AlertView:
+    """An alert as one user sees it: whether they may resolve it, and (for those who
+    supervise the programme only) the check-in behind a burnout or struggling alert."""
+
+    alert: WorkforceAlert
+    may_resolve: bool
+    checkin: WellbeingCheckIn | None
+
+
+def alert_views(*, user: AnyUser, alerts: list[WorkforceAlert]) -> list[AlertView]:
+    """Alerts (already fetched in the user's ALERT_RESOLVE scope, with their profiles)
+    as the user may see them, in at most two queries."""
+    supervised = _supervised(user, {a.profile.programme_id for a in alerts})
+    wanted = {
+        a.pk: checkin_id_of(a)
+        for a in alerts
+        if a.kind in SUPERVISOR_ALERTS and a.profile.programme_id in supervised
+    }
+    ids = {pk for pk in wanted.values() if pk is not None}
+    found = {row.pk: row for row in WellbeingCheckIn.objects.filter(pk__in=ids)} if ids else {}
+    views = []
+    for alert in alerts:
+        checkin = found.get(wanted.get(alert.pk) or 0)
+        if checkin is not None and checkin.profile_id != alert.profile_id:
+            checkin = None
+        may_resolve = (
+            alert.kind not in SUPERVISOR_ALERTS or alert.profile.programme_id in supervised
+        )
+        views.append(AlertView(alert, may_resolve, checkin))
+    return views
 
 
 def checkins_of(profile: PeerProfile, *, limit: int | None = None) -> list[WellbeingCheckIn]:
@@ -438,15 +501,22 @@ class WellbeingPanel:
     profile: PeerProfile
     may_review: bool
     may_resolve: bool
-    alerts: list[WorkforceAlert]
+    alerts: list[AlertView]
     checkins: list[WellbeingCheckIn]
 
 
 def wellbeing_panel(*, user: AnyUser, profile: PeerProfile) -> WellbeingPanel:
     """For the lead's profile page: the hold, open alerts and recent scores (the caller
-    has already fetched the profile through `access_profile`)."""
+    has already fetched the profile through `access_profile`). Scores reach only the
+    peer and those who supervise the programme; coordinators see that an alert is open
+    and resolve the cover and matches-review ones."""
     may_review = supervises(user, profile)
     may_resolve = may_review or manages(user, profile)
-    alerts = list(profile.alerts.filter(resolved_at__isnull=True)) if may_resolve else []
+    alerts = []
+    if may_resolve:
+        open_alerts = list(profile.alerts.filter(resolved_at__isnull=True))
+        for alert in open_alerts:
+            alert.profile = profile
+        alerts = alert_views(user=user, alerts=open_alerts)
     checkins = checkins_of(profile, limit=6) if may_review or is_self(user, profile) else []
     return WellbeingPanel(profile, may_review, may_resolve, alerts, checkins)

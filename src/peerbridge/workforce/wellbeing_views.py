@@ -9,7 +9,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -154,7 +154,7 @@ def alert_resolve(request: HttpRequest, alert_id: int) -> HttpResponse:
         _form_errors(request, form)
     else:
         try:
-            wellbeing.alert_resolve(
+            wellbeing.alert_close(
                 alert=alert, actor=acting_user(request), resolution=form.cleaned_data["resolution"]
             )
         except ValidationError as error:
@@ -167,12 +167,16 @@ def alert_resolve(request: HttpRequest, alert_id: int) -> HttpResponse:
 @view_policy(policies.SELF_OR_MANAGE)
 @require_http_methods(["GET", "POST"])
 def pause(request: HttpRequest, profile_id: int) -> HttpResponse:
-    """Pause (time off, not well, personal; the programme also for review) or resume."""
+    """Pause (time off, not well, personal; the programme also for review) or resume. A
+    pause for review is the programme's to end or change."""
     profile = wellbeing.access_self_or_managed(user=request.user, profile_id=profile_id)
     by_staff = wellbeing.manages(request.user, profile)
+    review_locked = wellbeing.under_review(profile) and not by_staff
+    if request.method == "POST" and review_locked:
+        raise PermissionDenied
     if request.method == "POST" and request.POST.get("action") == "resume":
         try:
-            wellbeing.pause_end(profile=profile, actor=acting_user(request))
+            wellbeing.pause_end(profile=profile, actor=acting_user(request), by_staff=by_staff)
         except ValidationError as error:
             _service_errors(request, error)
         else:
@@ -198,6 +202,7 @@ def pause(request: HttpRequest, profile_id: int) -> HttpResponse:
             "form": form,
             "standing": standing(profile),
             "is_self": wellbeing.is_self(request.user, profile),
+            "review_locked": review_locked,
             "paused": profile.is_paused(today),
             "planned": profile.paused_from is not None and profile.paused_from > today,
         },
