@@ -41,7 +41,7 @@ from peerbridge.workforce.models import (
     PeerProfile,
     Screening,
 )
-from peerbridge.workforce.selectors import workforce_settings
+from peerbridge.workforce.selectors import as_pk, workforce_settings
 from peerbridge.workforce.services import profile_open
 
 Status = PeerApplication.Status
@@ -375,17 +375,10 @@ def applications_in_scope(*, user: AnyUser, policy: Policy) -> QuerySet[PeerAppl
     )
 
 
-def _as_pk(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise Http404 from None
-
-
 def access_application(*, user: AnyUser, application_id: Any, policy: Policy) -> PeerApplication:
     """Fetch an application for `policy`: 404 outside the user's reach, 403 when they
     reach it but may not do this. Reading it is audited as a read of the person."""
-    pk = _as_pk(application_id)
+    pk = as_pk(application_id)
     application = applications_in_scope(user=user, policy=policy).filter(pk=pk).first()
     if application is None:
         visible = (

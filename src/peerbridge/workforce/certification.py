@@ -46,7 +46,7 @@ from peerbridge.workforce.models import (
     SupervisionSession,
     WorkforceAlert,
 )
-from peerbridge.workforce.selectors import workforce_settings
+from peerbridge.workforce.selectors import as_pk, workforce_settings
 
 TEXT_MAX = 4000
 EARLIEST = date(1990, 1, 1)
@@ -216,10 +216,7 @@ def frameworks_of(organisation: Organisation) -> QuerySet[CertificationFramework
 def access_framework(*, user: AnyUser, framework_id: Any, policy: Policy) -> CertificationFramework:
     """A framework, authorised through its organisation (404 outside it, 403 inside it
     without the right)."""
-    try:
-        pk = int(framework_id)
-    except (TypeError, ValueError):
-        raise Http404 from None
+    pk = as_pk(framework_id)
     framework = CertificationFramework.objects.filter(pk=pk).select_related("organisation").first()
     if framework is None:
         raise Http404
@@ -479,10 +476,7 @@ def access_certification(
 ) -> Certification:
     """A certification decision, through its programme's scope; with `allow_self` the
     peer reaches their own. Reading it is audited as a read of the person."""
-    try:
-        pk = int(certification_id)
-    except (TypeError, ValueError):
-        raise Http404 from None
+    pk = as_pk(certification_id)
     certification = (
         Certification.objects.filter(pk=pk)
         .select_related("person", "framework", "programme", "programme__site")

@@ -36,7 +36,7 @@ from peerbridge.workforce import policies, wellbeing
 from peerbridge.workforce.eligibility import Blocker, Reason, Standing, standings
 from peerbridge.workforce.models import Announcement, PeerProfile, TeamEvent, TrainingAttendance
 from peerbridge.workforce.pipeline import STAGE_LABELS
-from peerbridge.workforce.selectors import own_profiles
+from peerbridge.workforce.selectors import as_pk, own_profiles
 
 MONTH_MILESTONES: tuple[int, ...] = (3, 6, 12, 24, 36, 60)
 # Team events start and end within this window around now: a year back (to record who
@@ -312,10 +312,7 @@ def may_announce(user: AnyUser, programme: Programme) -> bool:
 def access_event(*, user: AnyUser, event_id: object, policy: Policy) -> TeamEvent:
     """A team event for `policy` (TEAM_VIEW to read, ANNOUNCE to record who came): 404
     outside the user's team, 403 inside it without the right."""
-    try:
-        pk = int(str(event_id))
-    except ValueError:
-        raise Http404 from None
+    pk = as_pk(event_id)
     event = TeamEvent.objects.select_related("programme").filter(pk=pk).first()
     if event is None or not team_programmes(user).filter(pk=event.programme_id).exists():
         raise Http404

@@ -69,7 +69,8 @@ def own_profiles(user: AnyUser) -> QuerySet[PeerProfile]:
     )
 
 
-def _as_pk(value: Any) -> int:
+def as_pk(value: Any) -> int:
+    """An id from a URL or a query: anything that is not a whole number is a 404."""
     try:
         return int(value)
     except (TypeError, ValueError):
@@ -81,7 +82,7 @@ def access_profile(
 ) -> PeerProfile:
     """Fetch a peer's profile for `policy`. With `allow_self`, the peer may reach their
     own profile whatever the policy. Reading it is audited as a read of the person."""
-    pk = _as_pk(profile_id)
+    pk = as_pk(profile_id)
     profile = None
     if allow_self:
         profile = own_profiles(user).filter(pk=pk).first()

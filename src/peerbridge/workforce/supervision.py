@@ -36,7 +36,7 @@ from peerbridge.workforce.models import (
     WellbeingCheckIn,
     WorkforceAlert,
 )
-from peerbridge.workforce.selectors import programme_supervisors, settings_for, supervisees
+from peerbridge.workforce.selectors import as_pk, programme_supervisors, settings_for, supervisees
 
 NOTES_MAX = 10000
 TREND_LENGTH = 3
@@ -209,10 +209,7 @@ def access_session(*, user: AnyUser, supervision_id: Any, policy: Policy) -> Sup
     """A supervision session through its programme's scope (404 outside it, 403 for
     staff who see the programme's workforce without the right). Each peer in it is a
     read of their record, audited."""
-    try:
-        pk = int(supervision_id)
-    except (TypeError, ValueError):
-        raise Http404 from None
+    pk = as_pk(supervision_id)
     session = (
         SupervisionSession.objects.filter(pk=pk)
         .select_related("programme", "supervisor__person")

@@ -32,7 +32,7 @@ from peerbridge.workforce.models import (
     TrainingModule,
     TrainingSession,
 )
-from peerbridge.workforce.selectors import workforce_settings
+from peerbridge.workforce.selectors import as_pk, workforce_settings
 
 PEERS = TrainingModule.Audience.PEERS
 STAFF = TrainingModule.Audience.STAFF
@@ -46,13 +46,6 @@ UPCOMING = timedelta(weeks=8)
 RECENT = timedelta(weeks=6)
 
 
-def _pk(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise Http404 from None
-
-
 # ---------------------------------------------------------------------------------------
 # Fetch and authorise
 
@@ -60,7 +53,7 @@ def _pk(value: Any) -> int:
 def access_module(*, user: AnyUser, module_id: Any, policy: Policy) -> TrainingModule:
     """A module of a programme the user reaches under `policy` (404 outside scope, 403
     in scope without the right, as for its programme)."""
-    module = TrainingModule.objects.filter(pk=_pk(module_id)).first()
+    module = TrainingModule.objects.filter(pk=as_pk(module_id)).first()
     if module is None:
         raise Http404
     module.programme = access_programme(user=user, programme_id=module.programme_id, policy=policy)
@@ -68,7 +61,7 @@ def access_module(*, user: AnyUser, module_id: Any, policy: Policy) -> TrainingM
 
 
 def access_session(*, user: AnyUser, session_id: Any, policy: Policy) -> TrainingSession:
-    session = TrainingSession.objects.select_related("module").filter(pk=_pk(session_id)).first()
+    session = TrainingSession.objects.select_related("module").filter(pk=as_pk(session_id)).first()
     if session is None:
         raise Http404
     session.module.programme = access_programme(

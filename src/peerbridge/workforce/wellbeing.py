@@ -45,6 +45,7 @@ from peerbridge.workforce.models import (
 )
 from peerbridge.workforce.selectors import (
     access_profile,
+    as_pk,
     own_profiles,
     profiles_in_scope,
     settings_for,
@@ -335,10 +336,7 @@ def under_review(profile: PeerProfile, on: date | None = None) -> bool:
 def access_own_profile(*, user: AnyUser, profile_id: object) -> PeerProfile:
     """The peer's own profile, for what only they may do (check in, pulse). Staff who
     can see the profile get 403; anyone else 404."""
-    try:
-        pk = int(str(profile_id))
-    except ValueError:
-        raise Http404 from None
+    pk = as_pk(profile_id)
     profile = own_profiles(user).filter(pk=pk).first()
     if profile is None:
         if profiles_in_scope(user=user, policy=policies.WORKFORCE_VIEW).filter(pk=pk).exists():
@@ -397,10 +395,7 @@ def _supervised(user: AnyUser, programme_ids: set[int]) -> set[int]:
 def access_alert(*, user: AnyUser, alert_id: object) -> WorkforceAlert:
     """An alert to resolve: 404 outside the user's programmes; 403 for a burnout or
     struggling alert to someone who does not supervise the programme."""
-    try:
-        pk = int(str(alert_id))
-    except ValueError:
-        raise Http404 from None
+    pk = as_pk(alert_id)
     alert = alerts_in_scope(user=user).filter(pk=pk).first()
     if alert is None:
         raise Http404
