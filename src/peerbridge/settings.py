@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "peerbridge.people",
     "peerbridge.referrals",
     "peerbridge.workforce",
+    "peerbridge.matching",
+    "peerbridge.followups",
     "peerbridge.web",
     "peerbridge.api",
 ]

@@ -122,3 +122,16 @@ class ApiToken(models.Model):
     def is_usable(self, now: Any = None) -> bool:
         now = now or timezone.now()
         return self.revoked_at is None and self.expires_at > now and self.user.is_active
+
+
+class ScheduledRun(models.Model):
+    """When each periodic job (a daily scan) last ran; the worker runs a job whose last
+    start is older than its period, so a worker that was down catches up."""
+
+    name = models.CharField(max_length=60, unique=True)
+    last_started_at = models.DateTimeField(null=True, blank=True)
+    last_finished_at = models.DateTimeField(null=True, blank=True)
+    last_result = models.CharField(max_length=200, blank=True)
+
+    def __str__(self) -> str:
+        return self.name
