@@ -12,5 +12,7 @@ urlpatterns = [
     path("", include("peerbridge.referrals.directory_urls")),
     path("", include("peerbridge.referrals.imports_urls")),
     path("", include("peerbridge.workforce.urls")),
+    path("", include("peerbridge.matching.urls")),
+    path("", include("peerbridge.followups.urls")),
     path("api/v1/", api_urls),
 ]

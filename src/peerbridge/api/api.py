@@ -11,6 +11,8 @@ from peerbridge.api.errors import install_error_handlers
 from peerbridge.api.parsers import JsonWithoutNul
 from peerbridge.api.security import BrowserSession, PersonalAccessToken
 from peerbridge.core.access import PUBLIC
+from peerbridge.followups.api import router as followups_router
+from peerbridge.matching.api import router as matching_router
 from peerbridge.organisations.api import router as organisations_router
 from peerbridge.people.api import router as people_router
 from peerbridge.people.rights_api import router as rights_router
@@ -52,6 +54,8 @@ api.add_router("", intake_people_router)
 api.add_router("", directory_router)
 api.add_router("", imports_router)
 api.add_router("", workforce_router)
+api.add_router("", matching_router)
+api.add_router("", followups_router)
 
 
 def _routes() -> list[URLPattern | URLResolver]:

@@ -1,0 +1,5 @@
+"""API for playbooks, work items and match check-ins."""
+
+from ninja import Router
+
+router = Router(tags=["follow-ups"])

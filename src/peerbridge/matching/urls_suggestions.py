@@ -1,0 +1,5 @@
+"""Routes for matching's suggestions pages (included by matching/urls.py)."""
+
+from django.urls import URLPattern, URLResolver
+
+urlpatterns: list[URLPattern | URLResolver] = []
