@@ -110,7 +110,7 @@ class MatchSettings(models.Model):
     )
     candidates_per_participant = models.PositiveSmallIntegerField(
         _("candidates kept per participant in batch runs"),
-        default=20,
+        default=30,
         validators=[MinValueValidator(1), MaxValueValidator(200)],
     )
     favour_longest_waiting = models.BooleanField(
@@ -245,6 +245,9 @@ class EndReason(models.TextChoices):
 
 # Reasons after which the same peer is not suggested again to the participant.
 EXCLUDING_END_REASONS = frozenset({EndReason.NOT_A_FIT, EndReason.SAFETY})
+# Early ends that say nothing against the pair: with a completed match, the peer counts
+# as the participant's previous peer (continuity) when they come back.
+GOOD_END_REASONS = frozenset({EndReason.PEER_UNAVAILABLE, EndReason.PARTICIPANT_WITHDREW})
 
 
 class BatchRun(models.Model):
@@ -259,7 +262,7 @@ class BatchRun(models.Model):
     programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="batch_runs")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     favour_longest_waiting = models.BooleanField(default=False)
-    candidates_per_participant = models.PositiveSmallIntegerField(default=20)
+    candidates_per_participant = models.PositiveSmallIntegerField(default=30)
     stats = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
