@@ -1,0 +1,129 @@
+"""Builders for the follow-up tests: participants on a waiting list, available peers
+and matches moved along through the real lifecycle services."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from itertools import count
+
+from django.utils import timezone
+
+from peerbridge.core.models import User
+from peerbridge.followups.models import Playbook, Rule
+from peerbridge.matching import lifecycle
+from peerbridge.matching.models import Match
+from peerbridge.organisations.models import Programme, Site
+from peerbridge.organisations.services import programme_create
+from peerbridge.people.models import ConsentScope, LivedExperience
+from peerbridge.people.services import consent_record, person_create
+from peerbridge.referrals.models import Enrolment, EnrolmentStatus
+from peerbridge.workforce.models import PeerProfile
+from tests.workforce.world import make_profile
+
+_serial = count(1)
+DEMO = "demo.peerbridge.test"
+
+
+def fresh_programme(code: str = "") -> Programme:
+    """An active programme of the demo organisation with no matches or playbooks yet, so
+    a test sees only what it makes."""
+    n = next(_serial)
+    return programme_create(
+        site=Site.objects.get(code="riverside"),
+        created_by=None,
+        code=code or f"followups-test-{n}",
+        name=f"Follow-ups test {n}",
+        condition_area="diabetes",
+        audience="patients",
+        formats=["one_to_one"],
+        modalities=["telephone"],
+        contact_cadence_days=14,
+        peer_pay="volunteer",
+        status="active",
+    )
+
+
+def quiet_other_playbooks() -> None:
+    """Switch off the demo's playbooks: a scan then makes only what the test set up."""
+    Playbook.objects.update(is_active=False)
+
+
+def staff(local: str) -> User:
+    return User.objects.get(email=f"{local}@{DEMO}")
+
+
+def programme(code: str) -> Programme:
+    return Programme.objects.get(code=code)
+
+
+def participant(programme: Programme, *, email: str = "", consent_email: bool = False) -> Enrolment:
+    """A synthetic participant waiting for a match."""
+    n = next(_serial)
+    person = person_create(given_name=f"Pat{n}", family_name="Example", created_by=None)
+    person.organisation_id = programme.site.organisation_id
+    person.email = email
+    person.save(update_fields=["organisation", "email"])
+    scopes = [ConsentScope.PARTICIPATION]
+    if consent_email:
+        scopes.append(ConsentScope.CONTACT_EMAIL)
+    consent_record(
+        person=person, programme=programme, scopes=scopes, method="verbal", recorded_by=None
+    )
+    now = timezone.now()
+    return Enrolment.objects.create(
+        person=person,
+        programme=programme,
+        status=EnrolmentStatus.WAITING,
+        source=Enrolment.Source.STAFF,
+        waiting_since=now,
+    )
+
+
+def peer(programme: Programme, *, consent_email: bool = False) -> PeerProfile:
+    """An available peer with a login (wf-test-N@example.org)."""
+    profile = make_profile(programme, ready=True, status=PeerProfile.Status.ACTIVE, max_matches=10)
+    if consent_email:
+        consent_record(
+            person=profile.person,
+            programme=programme,
+            scopes=[ConsentScope.CONTACT_EMAIL],
+            method="online",
+            recorded_by=None,
+        )
+    return profile
+
+
+def accepted_match(
+    enrolment: Enrolment, profile: PeerProfile, *, actor: User | None = None
+) -> Match:
+    """Proposed, offered and accepted now (travel in time first to set the day)."""
+    match = lifecycle.match_create(
+        enrolment=enrolment, profile=profile, source=Match.Source.MANUAL, actor=actor
+    )
+    return lifecycle.match_accept(match, actor=actor)
+
+
+def discharge(enrolment: Enrolment, on: date) -> LivedExperience:
+    """The participant's discharge date (written directly: a planned date may lie ahead,
+    which the form does not accept)."""
+    return LivedExperience.objects.create(
+        person=enrolment.person,
+        programme=enrolment.programme,
+        perspective=LivedExperience.Perspective.FACING,
+        since=on,
+        since_kind=LivedExperience.SinceKind.DISCHARGE,
+    )
+
+
+def playbook_with(programme: Programme, *rules: Rule, name: str = "Test playbook") -> Playbook:
+    playbook = Playbook.objects.create(programme=programme, name=name)
+    for position, rule in enumerate(rules):
+        rule.playbook = playbook
+        rule.position = position
+        rule.full_clean()
+        rule.save()
+    return playbook
+
+
+def moment(day: int, hour: int = 10, *, start: datetime) -> datetime:
+    return start + timedelta(days=day, hours=hour - 10)
