@@ -6,7 +6,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test setup setup-dev lint typecheck pytest bench clean constraints
+.PHONY: run test setup setup-dev lint typecheck pytest bench clean constraints semantic
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,9 @@ $(VENV)/.dev: $(VENV)/.runtime
 
 setup: $(VENV)/.runtime
 setup-dev: $(VENV)/.dev
+
+semantic: setup
+	$(BIN)/pip install -q -c constraints.txt -e ".[semantic]"
 
 run: setup
 	@scripts/run.sh

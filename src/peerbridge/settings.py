@@ -268,3 +268,9 @@ LOGGING = {
 # --- PeerBridge -----------------------------------------------------------------------
 API_TOKEN_MAX_DAYS = env_int("API_TOKEN_MAX_DAYS", 365, minimum=1)
 API_PAGE_SIZE = env_int("API_PAGE_SIZE", 50, minimum=1)
+
+# Free-text similarity in matching: "tfidf" (default, no model) or "semantic" (needs the
+# optional extra: `make semantic`; see docs/matching.md).
+MATCHING_TEXT_MODEL = env_str("MATCHING_TEXT_MODEL", "tfidf")
+if MATCHING_TEXT_MODEL not in ("tfidf", "semantic"):
+    raise ImproperlyConfigured("MATCHING_TEXT_MODEL must be tfidf or semantic.")

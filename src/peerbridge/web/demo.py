@@ -18,6 +18,7 @@ from peerbridge.organisations.models import Organisation, Programme, RoleAssignm
 from peerbridge.organisations.roles import Role
 from peerbridge.people.models import Person
 from peerbridge.people.services import person_create
+from peerbridge.web.demo_matching import load_demo_matching_for
 from peerbridge.web.demo_people import load_demo_people
 from peerbridge.web.demo_workforce import load_demo_workforce_for
 
@@ -284,6 +285,9 @@ def load_demo() -> list[DemoLogin]:
             logins.append(DemoLogin(user.email, str(Role(role).label), programme.name))
     load_demo_people(organisation=organisation, programmes=programmes, staff=staff, sites=sites)
     load_demo_workforce_for(
+        organisation=organisation, programmes=programmes, staff=staff, sites=sites
+    )
+    load_demo_matching_for(
         organisation=organisation, programmes=programmes, staff=staff, sites=sites
     )
     return logins

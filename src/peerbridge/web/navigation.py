@@ -8,6 +8,8 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from peerbridge.followups import policies as followup_policies
+from peerbridge.matching import policies as matching_policies
 from peerbridge.organisations import policies
 from peerbridge.organisations.selectors import AnyUser, active_assignments, user_roles
 from peerbridge.referrals import policies as referral_policies
@@ -47,12 +49,17 @@ def links_for(user: AnyUser) -> list[NavLink]:
         )
     if roles & referral_policies.INTAKE_MANAGE.roles:
         links.append(NavLink(_("Intake"), reverse("referrals:intake_overview"), "intake"))
+    if roles & matching_policies.MATCH_MAKE.roles:
+        links.append(NavLink(_("Matching"), reverse("matching:overview"), "matching"))
+    if roles & followup_policies.WORK_QUEUE.roles:
+        links.append(NavLink(_("Follow-ups"), reverse("followups:queue"), "followups"))
     if roles & workforce_policies.WORKFORCE_SUMMARY_VIEW.roles:
         links.append(NavLink(_("Peer team"), reverse("workforce:overview"), "workforce"))
     if roles & workforce_policies.SUPERVISE.roles:
         links.append(NavLink(_("Supervision"), reverse("workforce:supervisor"), "supervision"))
     if roles & workforce_policies.PEER_SELF.roles:
         links.append(NavLink(_("My peer work"), reverse("workforce:me"), "peer_work"))
+        links.append(NavLink(_("My matches"), reverse("matching:my_matches"), "my_matches"))
     if roles & referral_policies.REFERRAL_STATUS_VIEW.roles:
         links.append(NavLink(_("Refer someone"), reverse("referrals:referral_create"), "refer"))
         links.append(NavLink(_("My referrals"), reverse("referrals:my_referrals"), "referrals"))
