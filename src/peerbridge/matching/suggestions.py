@@ -316,7 +316,7 @@ def waiting_page(
 def _needed_language(enrolment: Enrolment) -> str:
     """The language the participant needs, from their wishes (selected with the row)."""
     try:
-        wishes: MatchPreferences = enrolment.match_preferences  # type: ignore[attr-defined]
+        wishes: MatchPreferences = enrolment.match_preferences
     except MatchPreferences.DoesNotExist:
         return ""
     return wishes.language if wishes.language_required else ""
