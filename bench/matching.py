@@ -56,7 +56,7 @@ from peerbridge.matching.engine import (
 )
 
 SIZES = ("S", "M", "L")
-TOP_K = 20
+TOP_K = 30  # the programmes' default (MatchSettings.candidates_per_participant)
 PRIORITY_POINTS = 20.0
 SCIPY_TIMEOUT = 60.0
 DENSE_CELLS = 30_000_000

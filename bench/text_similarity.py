@@ -123,7 +123,8 @@ def ranks(scores: np.ndarray, answers: Sequence[int]) -> np.ndarray:  # type: ig
 def measure(model: TextModel, peer_texts: list[str], answers: list[int]) -> str:
     """Quality on every case at once (nothing cached), then the time for one new
     participant's text against every peer text (the semantic model has the peers'
-    embeddings by then, as on a busy suggestions page; TF-IDF refits every time)."""
+    embeddings by then, as on a busy suggestions page; TF-IDF reuses the index fitted
+    on the peers' texts)."""
     facing = [case[0] for case in CASES]
     model.similarity(["warm up"], ["imports and the model load outside the timing"])
     forget = getattr(type(model), "_known", None)

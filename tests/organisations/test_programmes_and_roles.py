@@ -153,9 +153,11 @@ def test_a_new_member_is_invited_by_email_through_the_worker() -> None:
     person = Person.objects.get(user__email="new.peer@example.org")
     assert str(person) == "Nia Okafor"
     assert mail.outbox == []  # queued, not sent in the request
-    call_command("worker", "--batch", "--max-tasks", "5", "--interval", "0.1")
-    assert [m.to for m in mail.outbox] == [["new.peer@example.org"]]
-    assert "/accounts/password/reset/" in mail.outbox[0].body
+    call_command("worker", "--batch", "--interval", "0.1")
+    # The worker's daily jobs may send the demo's playbook emails too: find the invitation.
+    invitations = [m for m in mail.outbox if m.to == ["new.peer@example.org"]]
+    assert len(invitations) == 1
+    assert "/accounts/password/reset/" in invitations[0].body
 
 
 def test_personal_access_tokens_are_hashed_scoped_and_revocable(world: World) -> None:

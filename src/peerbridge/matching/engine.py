@@ -28,6 +28,12 @@ Conventions a caller relies on:
   ids are unique nodes, so sharing a node means sharing its ancestors;
 - availability slots are hours of the week, Monday 00:00 = 0 .. Sunday 23:00 = 167;
 - ties rank the peer given first (lower PeerTable row) first.
+
+This module is the engine's public face (import from here); its parts live beside it:
+`engine_columns` (the records, PeerTable), `engine_queries` (seekers as columns, the
+weights with their fallback), `engine_kernel` (hard rules and components),
+`engine_reasons` (reasons in plain words), `engine_pairs` (a known pair, scored and
+explained without scoring the other peers) and `engine_graph` (the candidate graph).
 """
 
 from __future__ import annotations
@@ -62,15 +68,13 @@ from peerbridge.matching.engine_columns import (
 from peerbridge.matching.engine_graph import EXACT_PAIRS, CandidateGraph, candidate_graph
 from peerbridge.matching.engine_kernel import (
     Block,
-    Queries,
     component_scores,
     condition_scores,
     feasibility,
-    final_weights,
-    queries,
     total_scores,
 )
 from peerbridge.matching.engine_pairs import PairScore, explain_pair, score_pair, score_pairs
+from peerbridge.matching.engine_queries import Queries, final_weights, queries
 from peerbridge.matching.engine_reasons import (
     TEMPLATES,
     Labels,

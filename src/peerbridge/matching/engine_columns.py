@@ -163,20 +163,19 @@ class Bits:
     def encode(self, sets: Sequence[Collection[Hashable]]) -> NDArray[np.unsignedinteger[Any]]:
         """(words, len(sets)): word w holds the values at positions 64w .. 64w + 63."""
         position = self.position
-        known: dict[Any, int] = {}  # people share sets: encode each distinct one once
-        masks = []
-        for values in sets:
-            mask = known.get(values)
-            if mask is None:
-                mask = known[values] = sum({1 << position[v] for v in values if v in position})
-            masks.append(mask)
+        number: dict[Any, int] = {}  # people share sets: encode each distinct one once
+        at = [number.setdefault(values, len(number)) for values in sets]
+        masks = [sum({1 << position[v] for v in values if v in position}) for values in number]
         if self.words == 1:
-            return np.array(masks, dtype=self.dtype)[None, :]
-        every = (1 << 64) - 1
-        return np.array(
-            [[(mask >> (64 * w)) & every for mask in masks] for w in range(self.words)],
-            dtype=np.uint64,
-        )
+            table = np.array(masks, dtype=self.dtype)[None, :]
+        else:
+            every = (1 << 64) - 1
+            table = np.array(
+                [[(mask >> (64 * w)) & every for mask in masks] for w in range(self.words)],
+                dtype=np.uint64,
+            )
+        found: NDArray[np.unsignedinteger[Any]] = table[:, np.array(at, dtype=np.intp)]
+        return found.reshape(self.words, len(at))
 
 
 def unit_vectors(
@@ -244,19 +243,6 @@ class Columns:
                 {name: np.ascontiguousarray(getattr(self, name)[:, rows]) for name in self.PER_WORD}
             )
         return Columns(rows=self.rows[rows], all_base=bool(fields["base"].all()), **fields)
-
-    def by_peer(self) -> Columns:
-        """The same peers as (n, 1) columns, to meet flat seeker columns (Queries.flat):
-        the kernel then gives (n, S) arrays, seekers along the fast axis. A narrow block
-        of peers against many seekers runs several times faster that way."""
-        fields: dict[str, Any] = {name: getattr(self, name)[:, None] for name in self.PER_PEER}
-        fields.update({name: getattr(self, name)[..., None] for name in self.PER_WORD})
-        return Columns(rows=self.rows, all_base=self.all_base, **fields)
-
-    @property
-    def peer_first(self) -> bool:
-        """Whether pair arrays are (n, S), from `by_peer` columns."""
-        return bool(self.capacity.ndim == 2)
 
     def places(self, rows: NDArray[np.intp]) -> NDArray[np.intp]:
         """Where the given PeerTable rows sit in this block (those that are here)."""

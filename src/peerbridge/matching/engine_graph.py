@@ -27,14 +27,8 @@ from peerbridge.matching.engine_columns import (
     Policy,
     SeekerRecord,
 )
-from peerbridge.matching.engine_kernel import (
-    Block,
-    Queries,
-    feasibility,
-    final_weights,
-    queries,
-    total_scores,
-)
+from peerbridge.matching.engine_kernel import Block, feasibility, total_scores
+from peerbridge.matching.engine_queries import Queries, final_weights, queries
 
 
 @dataclass(frozen=True)

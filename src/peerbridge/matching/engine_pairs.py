@@ -26,14 +26,8 @@ from peerbridge.matching.engine_columns import (
     Policy,
     SeekerRecord,
 )
-from peerbridge.matching.engine_kernel import (
-    Queries,
-    feasibility,
-    final_weights,
-    pair_component_scores,
-    pair_feasibility,
-    queries,
-)
+from peerbridge.matching.engine_kernel import feasibility, pair_component_scores, pair_feasibility
+from peerbridge.matching.engine_queries import Queries, final_weights, queries
 from peerbridge.matching.engine_reasons import (
     Labels,
     Reason,
@@ -154,10 +148,6 @@ def _score_some(
         for name, part in parts.items()
     ]
     falls_back = fallback.tolist()
-    # Most reasons recur from pair to pair ("both speak English"): keeping one of each
-    # spares the allocations, and the garbage collector the objects that would outlive
-    # this call (a batch of 100,000 pairs holds a million reasons otherwise).
-    same: dict[tuple[str, tuple[tuple[str, str | int], ...]], Reason] = {}
     for place, (n, row, feasible) in enumerate(
         zip(at.tolist(), rows.tolist(), block.feasible.tolist(), strict=True)
     ):
@@ -174,10 +164,7 @@ def _score_some(
             feasible=True,
             score=round(total[place], 2),
             parts=points_of,
-            reasons=tuple(
-                same.setdefault((reason.code, tuple(reason.params.items())), reason)
-                for reason in pair_reasons(seeker, peer, points_of, labels)
-            ),
+            reasons=pair_reasons(seeker, peer, points_of, labels),
             fallback=fallback_reason(seeker, falls_back[place], labels),
         )
     return found

@@ -21,7 +21,8 @@ from peerbridge.matching.engine_columns import (
     SeekerRecord,
     great_circle_km,
 )
-from peerbridge.matching.engine_kernel import Queries, pair_km
+from peerbridge.matching.engine_kernel import pair_km
+from peerbridge.matching.engine_queries import Queries
 
 
 def gettext_noop(s: str) -> str:
@@ -161,6 +162,22 @@ class Reason:
         return translate(TEMPLATES[self.code]) % dict(self.params)
 
 
+_SAID: dict[tuple[str, str, str | int], Reason] = {}
+_SAID_KEEP = 100_000
+
+
+def said(code: str, name: str = "", value: str | int = "") -> Reason:
+    """The reason with this code and at most one parameter, made once and shared: the
+    same words recur from pair to pair (a batch run explains 100,000 pairs)."""
+    key = (code, name, value)
+    found = _SAID.get(key)
+    if found is None:
+        if len(_SAID) >= _SAID_KEEP:
+            _SAID.clear()
+        found = _SAID[key] = Reason(code, {name: value} if name else {})
+    return found
+
+
 def fallback_reason(seeker: SeekerRecord, fallback: int, labels: Labels) -> Reason | None:
     path = seeker.condition_path
     if fallback == 2:
@@ -215,6 +232,8 @@ def pair_reasons(
 
 
 _BY_POINTS_THEN_ORDER = itemgetter(0, 1)
+_AGE_CODES = {0: "age_same", 1: "age_one"}
+_SINCE_CODES = {0: "since_same", 1: "since_one"}
 
 
 def _explain_condition(
@@ -224,19 +243,19 @@ def _explain_condition(
     level = shared_levels(mine, theirs)
     reasons = []
     if level and (mine == theirs or (level == 1 and min(len(mine), len(theirs)) == 1)):
-        reasons.append(Reason("condition_same", {"condition": path_label(labels, mine[:level])}))
+        reasons.append(said("condition_same", "condition", path_label(labels, mine[:level])))
     elif level >= 2:
-        reasons.append(Reason("condition_shared", {"condition": path_label(labels, mine[:2])}))
+        reasons.append(said("condition_shared", "condition", path_label(labels, mine[:2])))
     elif level == 1:
-        reasons.append(Reason("condition_related", {"condition": node_label(labels, mine[0])}))
+        reasons.append(said("condition_related", "condition", node_label(labels, mine[0])))
     facets = sorted(seeker.facets & peer.facets)
     if facets:
         names = ", ".join(node_label(labels, facet) for facet in facets)
-        reasons.append(Reason("facets_shared", {"facets": names}))
+        reasons.append(said("facets_shared", "facets", names))
     if level and seeker.since_year is not None and peer.since_year is not None:
         years = round(abs(seeker.since_year - peer.since_year))
-        code = {0: "since_same", 1: "since_one"}.get(years, "since_apart")
-        reasons.append(Reason(code, {"years": years}))
+        code = _SINCE_CODES.get(years, "since_apart")
+        reasons.append(said(code, "years", years))
     return reasons
 
 
@@ -246,14 +265,14 @@ def _explain_issues(
     shared = sorted(seeker.issues & peer.issues, key=lambda i: (labels.issues.get(i, ""), i))
     names = ", ".join(labels.issues.get(i, str(i)) for i in shared)
     if len(shared) == 1:
-        return [Reason("issues_one", {"issues": names})]
+        return [said("issues_one", "issues", names)]
     return [Reason("issues_many", {"count": len(shared), "issues": names})]
 
 
 def _explain_text(
     seeker: SeekerRecord, peer: PeerRecord, points: Mapping[str, float], labels: Labels
 ) -> list[Reason]:
-    return [Reason("text_similar")]
+    return [said("text_similar")]
 
 
 def _explain_age(
@@ -262,13 +281,13 @@ def _explain_age(
     if seeker.age is None or peer.age is None:
         return []
     years = round(abs(seeker.age - peer.age))
-    return [Reason({0: "age_same", 1: "age_one"}.get(years, "age_apart"), {"years": years})]
+    return [said(_AGE_CODES.get(years, "age_apart"), "years", years)]
 
 
 def _explain_gender(
     seeker: SeekerRecord, peer: PeerRecord, points: Mapping[str, float], labels: Labels
 ) -> list[Reason]:
-    return [Reason("gender_wish")]
+    return [said("gender_wish")]
 
 
 def _explain_language(
@@ -276,16 +295,14 @@ def _explain_language(
 ) -> list[Reason]:
     for code in (seeker.language, *seeker.languages):
         if code and code in peer.languages:
-            return [Reason("language_both", {"language": labels.languages.get(code, code)})]
+            return [said("language_both", "language", labels.languages.get(code, code))]
     return []
 
 
 def _explain_culture(
     seeker: SeekerRecord, peer: PeerRecord, points: Mapping[str, float], labels: Labels
 ) -> list[Reason]:
-    return [
-        Reason("culture_shared", {"culture": ", ".join(sorted(seeker.cultures & peer.cultures))})
-    ]
+    return [said("culture_shared", "culture", ", ".join(sorted(seeker.cultures & peer.cultures)))]
 
 
 def _explain_distance(
@@ -294,7 +311,7 @@ def _explain_distance(
     if seeker.lat is None or seeker.lon is None or peer.lat is None or peer.lon is None:
         return []
     km = great_circle_km((seeker.lat, seeker.lon), (peer.lat, peer.lon))
-    return [Reason("distance_near")] if km < 1 else [Reason("distance_km", {"km": round(km)})]
+    return [said("distance_near")] if km < 1 else [said("distance_km", "km", round(km))]
 
 
 _MODALITY_ORDER = ("in_person", "video", "telephone", "text")
@@ -308,8 +325,8 @@ def _explain_modality(
         shared = shared - {"in_person"}
     for way in _MODALITY_ORDER:
         if way in shared:
-            return [Reason(f"modality_{way}")]
-    return [Reason("modality_other")] if shared else []
+            return [said(f"modality_{way}")]
+    return [said("modality_other")] if shared else []
 
 
 def _part_of_week(slot: int) -> str:
@@ -325,20 +342,21 @@ def _explain_availability(
 ) -> list[Reason]:
     counts: dict[str, int] = {}
     for slot in sorted(seeker.availability & peer.availability):
-        counts[_part_of_week(slot)] = counts.get(_part_of_week(slot), 0) + 1
-    return [Reason(f"available_{max(counts, key=counts.__getitem__)}")] if counts else []
+        part = _part_of_week(slot)
+        counts[part] = counts.get(part, 0) + 1
+    return [said(f"available_{max(counts, key=counts.__getitem__)}")] if counts else []
 
 
 def _explain_capacity(
     seeker: SeekerRecord, peer: PeerRecord, points: Mapping[str, float], labels: Labels
 ) -> list[Reason]:
-    return [Reason("capacity_room", {"remaining": peer.remaining})] if peer.remaining >= 2 else []
+    return [said("capacity_room", "remaining", peer.remaining)] if peer.remaining >= 2 else []
 
 
 def _explain_continuity(
     seeker: SeekerRecord, peer: PeerRecord, points: Mapping[str, float], labels: Labels
 ) -> list[Reason]:
-    return [Reason("continuity")]
+    return [said("continuity")]
 
 
 _Explain = Callable[[SeekerRecord, PeerRecord, Mapping[str, float], Labels], list[Reason]]
