@@ -83,6 +83,13 @@ def hold_match(profile: PeerProfile, reference: str = "") -> CapacityReservation
     )
 
 
+def _earlier_today() -> datetime:
+    """Half an hour ago, but never yesterday (tests run just after midnight too)."""
+    now = timezone.now()
+    midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    return max(now - timedelta(minutes=30), midnight)
+
+
 def record_session(
     programme: Programme,
     supervisor: User,
@@ -95,7 +102,7 @@ def record_session(
         programme=programme,
         supervisor=supervisor,
         peers=peers,
-        held_at=held_at or timezone.now() - timedelta(minutes=30),
+        held_at=held_at or _earlier_today(),
         format=SupervisionSession.Format.INDIVIDUAL
         if len(peers) == 1
         else SupervisionSession.Format.GROUP,
