@@ -11,7 +11,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from peerbridge.followups.models import Action, Event, Playbook, Role, Rule, WorkItem
+from peerbridge.followups.models import Playbook, WorkItem
 from peerbridge.followups.scan import scan
 from peerbridge.matching.models import MatchStatus
 from peerbridge.referrals.models import EnrolmentStatus
@@ -25,22 +25,10 @@ def items(world: World) -> Any:
     with time_machine.travel(timezone.now() - timedelta(days=8), tick=False):
         playbook = w.playbook_with(
             programme,
-            Rule(
-                title="Check the match",
-                event=Event.MATCH_ACCEPTED,
-                offset_days=7,
-                window_days=7,
-                action=Action.CHECK_IN,
-            ),
-            Rule(
-                title="Weekly call",
-                event=Event.MATCH_ACCEPTED,
-                offset_days=1,
-                action=Action.WORK_ITEM,
-                role=Role.PEER,
-            ),
+            w.check_rule(),
+            w.call_rule(),
         )
-        match = w.accepted_match(w.participant(programme), w.peer(programme))
+        match = w.new_match(programme)
     scan()
     check_rule, call_rule = playbook.rules.order_by("position")
     return {

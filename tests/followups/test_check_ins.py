@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
 
+from peerbridge.core.links import token_digest
 from peerbridge.core.models import AuditEvent
 from peerbridge.followups.models import Action, Event, Rule, WorkItem
 from peerbridge.followups.scan import scan
@@ -23,7 +24,6 @@ from peerbridge.matching.check_ins import (
     check_in_answer,
     check_in_open,
     check_in_record,
-    token_digest,
 )
 from peerbridge.matching.models import EndReason, MatchCheckIn
 from tests.conftest import client_for
@@ -33,7 +33,7 @@ from tests.followups import world as w
 @pytest.fixture
 def match(db: None) -> Any:
     programme = w.programme("recovery-peers")
-    return w.accepted_match(w.participant(programme), w.peer(programme))
+    return w.new_match(programme)
 
 
 def _answer_form(client: Client, token: str) -> dict[str, str]:
@@ -147,13 +147,7 @@ def test_an_uncomfortable_answer_puts_the_check_in_item_first(db: None) -> None:
     with time_machine.travel(start, tick=False):
         playbook = w.playbook_with(
             programme,
-            Rule(
-                title="Check the match",
-                event=Event.MATCH_ACCEPTED,
-                offset_days=7,
-                window_days=7,
-                action=Action.CHECK_IN,
-            ),
+            w.check_rule(),
             Rule(
                 title="Earlier task",
                 event=Event.MATCH_ACCEPTED,
@@ -161,7 +155,7 @@ def test_an_uncomfortable_answer_puts_the_check_in_item_first(db: None) -> None:
                 action=Action.WORK_ITEM,
             ),
         )
-        match = w.accepted_match(w.participant(programme), w.peer(programme))
+        match = w.new_match(programme)
     with time_machine.travel(start + timedelta(days=8), tick=False):
         scan()
         check_item = WorkItem.objects.get(
@@ -185,13 +179,7 @@ def test_the_coordinator_can_email_or_show_a_link(
     programme = w.programme("recovery-peers")
     playbook = w.playbook_with(
         programme,
-        Rule(
-            title="Check the match",
-            event=Event.MATCH_ACCEPTED,
-            offset_days=0,
-            window_days=7,
-            action=Action.CHECK_IN,
-        ),
+        w.check_rule(offset_days=0),
     )
     enrolment = w.participant(programme, email="pat@example.org", consent_email=True)
     profile = w.peer(programme)

@@ -13,7 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from peerbridge.followups.models import Action, Event, Recipient, Role, Rule, Unless, WorkItem
+from peerbridge.followups.models import Action, Event, Role, Rule, Unless, WorkItem
 from peerbridge.followups.presets import PRESETS, preset_apply
 from peerbridge.followups.scan import scan
 from peerbridge.matching import lifecycle
@@ -55,8 +55,7 @@ def items(rule: Rule) -> list[WorkItem]:
 def parents(db: None) -> Any:
     """Programme D (support parents) with its preset applied on day 0 and one match
     accepted that day; the peer agreed to email."""
-    programme = w.fresh_programme()
-    w.quiet_other_playbooks()
+    programme = w.quiet_programme()
     with travel(0):
         playbook = preset_apply(
             programme=programme, key="parent_to_parent", actor=w.staff("leader.d")
@@ -98,8 +97,7 @@ def test_programme_d_check_and_reminder_appear_on_their_days_once(
 
 
 def test_a_worker_down_for_thirty_days_catches_up_with_each_weekly_call(db: None) -> None:
-    programme = w.fresh_programme()
-    w.quiet_other_playbooks()
+    programme = w.quiet_programme()
     with travel(0):
         playbook = preset_apply(programme=programme, key="before_discharge", actor=None)
         enrolment = w.participant(programme)
@@ -136,8 +134,7 @@ def test_the_check_is_not_made_for_a_match_that_ended_first(parents: Any) -> Non
 
 
 def test_matched_before_discharge_only_for_those_not_yet_matched(db: None) -> None:
-    programme = w.fresh_programme()
-    w.quiet_other_playbooks()
+    programme = w.quiet_programme()
     with travel(0):
         playbook = preset_apply(programme=programme, key="before_discharge", actor=None)
         waiting = w.participant(programme)
@@ -158,8 +155,7 @@ def test_matched_before_discharge_only_for_those_not_yet_matched(db: None) -> No
 
 
 def test_crisis_transition_weekly_contact_stops_when_the_match_ends(db: None) -> None:
-    programme = w.fresh_programme()
-    w.quiet_other_playbooks()
+    programme = w.quiet_programme()
     with travel(0):
         playbook = preset_apply(programme=programme, key="crisis_transition", actor=None)
         enrolment = w.participant(programme)
@@ -180,8 +176,7 @@ def test_crisis_transition_weekly_contact_stops_when_the_match_ends(db: None) ->
 
 
 def test_first_contact_and_check_in_answered_conditions(db: None) -> None:
-    programme = w.fresh_programme()
-    w.quiet_other_playbooks()
+    programme = w.quiet_programme()
     with travel(0):
         playbook = w.playbook_with(
             programme,
@@ -200,9 +195,7 @@ def test_first_contact_and_check_in_answered_conditions(db: None) -> None:
                 unless=Unless.CHECK_IN_ANSWERED,
             ),
         )
-        contacted, quiet = (
-            w.accepted_match(w.participant(programme), w.peer(programme)) for _ in range(2)
-        )
+        contacted, quiet = (w.new_match(programme) for _ in range(2))
         lifecycle.match_introduce(contacted, actor=None)
         lifecycle.match_confirm_first_contact(contacted, actor=None)
         from peerbridge.matching.check_ins import check_in_record
@@ -219,8 +212,7 @@ def test_first_contact_and_check_in_answered_conditions(db: None) -> None:
 
 
 def test_assignee_follows_the_role(db: None) -> None:
-    programme = w.fresh_programme()
-    w.quiet_other_playbooks()
+    programme = w.quiet_programme()
     supervisor = w.staff("supervisor.a")
     with travel(0):
         playbook = w.playbook_with(
@@ -253,19 +245,11 @@ def test_assignee_follows_the_role(db: None) -> None:
 def test_a_message_without_email_consent_is_not_sent_and_says_why(
     db: None, django_capture_on_commit_callbacks: Any
 ) -> None:
-    programme = w.fresh_programme()
-    w.quiet_other_playbooks()
+    programme = w.quiet_programme()
     with travel(0):
         playbook = w.playbook_with(
             programme,
-            Rule(
-                title="Say hello",
-                event=Event.MATCH_ACCEPTED,
-                offset_days=2,
-                action=Action.MESSAGE,
-                recipient=Recipient.PARTICIPANT,
-                message="Hello from your programme.",
-            ),
+            w.hello_rule(offset_days=2),
         )
         agreed = w.participant(programme, email="agreed@example.org", consent_email=True)
         refused = w.participant(programme, email="refused@example.org")
@@ -288,19 +272,11 @@ def test_a_message_without_email_consent_is_not_sent_and_says_why(
 def test_consent_withdrawn_before_the_worker_sends_stops_the_email(
     db: None, django_capture_on_commit_callbacks: Any
 ) -> None:
-    programme = w.fresh_programme()
-    w.quiet_other_playbooks()
+    programme = w.quiet_programme()
     with travel(0):
         playbook = w.playbook_with(
             programme,
-            Rule(
-                title="Say hello",
-                event=Event.MATCH_ACCEPTED,
-                offset_days=0,
-                action=Action.MESSAGE,
-                recipient=Recipient.PARTICIPANT,
-                message="Hello from your programme.",
-            ),
+            w.hello_rule(offset_days=0),
         )
         enrolment = w.participant(programme, email="later@example.org", consent_email=True)
         w.accepted_match(enrolment, w.peer(programme))
@@ -331,10 +307,9 @@ def test_preset_messages_carry_no_health_details() -> None:
 
 
 def test_applying_a_playbook_does_not_reach_back_to_old_matches(db: None) -> None:
-    programme = w.fresh_programme()
-    w.quiet_other_playbooks()
+    programme = w.quiet_programme()
     with travel(0):
-        old = w.accepted_match(w.participant(programme), w.peer(programme))
+        old = w.new_match(programme)
     with travel(60):
         playbook = preset_apply(programme=programme, key="parent_to_parent", actor=None)
         scan()
@@ -351,25 +326,23 @@ def test_a_switched_off_playbook_makes_nothing(parents: Any) -> None:
 
 
 def test_the_scan_reads_a_fixed_number_of_queries_per_rule(db: None) -> None:
-    programme = w.fresh_programme()
-    w.quiet_other_playbooks()
+    programme = w.quiet_programme()
     with travel(0):
         preset_apply(programme=programme, key="before_discharge", actor=None)
         for _ in range(2):
-            w.accepted_match(w.participant(programme), w.peer(programme))
+            w.new_match(programme)
     with travel(8), CaptureQueriesContext(connection) as few:
         scan()
     with travel(0):
         for _ in range(6):
-            w.accepted_match(w.participant(programme), w.peer(programme))
+            w.new_match(programme)
     with travel(15), CaptureQueriesContext(connection) as many:
         scan()
     assert len(many.captured_queries) == len(few.captured_queries)
 
 
 def test_preset_apply_is_idempotent_and_refuses_unknown_presets(db: None) -> None:
-    programme = w.fresh_programme()
-    w.quiet_other_playbooks()
+    programme = w.quiet_programme()
     first = preset_apply(programme=programme, key="parent_to_parent", actor=None)
     second = preset_apply(programme=programme, key="parent_to_parent", actor=None)
     assert first.pk == second.pk and first.rules.count() == 2
@@ -378,3 +351,36 @@ def test_preset_apply_is_idempotent_and_refuses_unknown_presets(db: None) -> Non
     with pytest.raises(ValidationError) as refused:
         preset_apply(programme=programme, key="no-such-preset", actor=None)
     assert "preset" in refused.value.message_dict
+
+
+def test_the_scan_keeps_a_check_in_link_already_passed_on(db: None) -> None:
+    from peerbridge.matching.check_ins import check_in_answer, check_in_open
+
+    programme = w.quiet_programme()
+    with travel(0):
+        playbook = w.playbook_with(programme, w.check_rule())
+        match = w.new_match(programme)
+        _row, token = check_in_open(match, side="participant", actor=None)
+    with travel(8):
+        result = scan()
+        check_in_answer(token=token, comfortable=True, wants_change=False, comment="")
+    assert WorkItem.objects.filter(rule__playbook=playbook, match=match).count() == 1
+    assert result.check_ins_opened == 1  # the peer's side; the participant's was open
+    assert MatchCheckIn.objects.filter(match=match).count() == 2
+
+
+def test_check_ins_are_started_in_a_fixed_number_of_queries(db: None) -> None:
+    programme = w.quiet_programme()
+    with travel(0):
+        w.playbook_with(programme, w.check_rule())
+        for _ in range(2):
+            w.new_match(programme)
+    with travel(8), CaptureQueriesContext(connection) as few:
+        scan()
+    with travel(0):
+        for _ in range(6):
+            w.new_match(programme)
+    with travel(9), CaptureQueriesContext(connection) as many:
+        result = scan()
+    assert result.check_ins_opened == 12
+    assert len(many.captured_queries) == len(few.captured_queries)

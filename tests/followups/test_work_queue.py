@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from peerbridge.core.models import AuditEvent
-from peerbridge.followups.models import Action, Event, Role, Rule, WorkItem
+from peerbridge.followups.models import WorkItem
 from peerbridge.followups.scan import scan
 from peerbridge.matching import lifecycle
 from peerbridge.matching.models import MatchCheckIn, MatchStatus
@@ -34,25 +34,12 @@ def queue(db: None) -> Any:
     with time_machine.travel(start, tick=False):
         playbook = w.playbook_with(
             programme,
-            Rule(
-                title="Check the match",
-                event=Event.MATCH_ACCEPTED,
-                offset_days=7,
-                window_days=7,
-                action=Action.CHECK_IN,
-            ),
-            Rule(
-                title="Weekly call",
-                event=Event.MATCH_ACCEPTED,
-                offset_days=1,
-                window_days=0,
-                action=Action.WORK_ITEM,
-                role=Role.PEER,
-            ),
+            w.check_rule(),
+            w.call_rule(),
         )
         own = matrix_peer_profile(SimpleNamespace(programme_a=programme))
         mine = w.accepted_match(w.participant(programme), own)
-        other = w.accepted_match(w.participant(programme), w.peer(programme))
+        other = w.new_match(programme)
     scan()
     check_rule, call_rule = playbook.rules.order_by("position")
     return {
@@ -121,7 +108,7 @@ def test_the_queue_page_reads_a_fixed_number_of_queries(queue: Any) -> None:
     programme = queue["programme"]
     with time_machine.travel(timezone.now() - timedelta(days=8), tick=False):
         for _ in range(4):
-            w.accepted_match(w.participant(programme), w.peer(programme))
+            w.new_match(programme)
     scan()
     with CaptureQueriesContext(connection) as many:
         page = client.get("/followups/")

@@ -9,7 +9,7 @@ from itertools import count
 from django.utils import timezone
 
 from peerbridge.core.models import User
-from peerbridge.followups.models import Playbook, Rule
+from peerbridge.followups.models import Action, Event, Playbook, Recipient, Role, Rule
 from peerbridge.matching import lifecycle
 from peerbridge.matching.models import Match
 from peerbridge.organisations.models import Programme, Site
@@ -46,6 +46,13 @@ def fresh_programme(code: str = "") -> Programme:
 def quiet_other_playbooks() -> None:
     """Switch off the demo's playbooks: a scan then makes only what the test set up."""
     Playbook.objects.update(is_active=False)
+
+
+def quiet_programme() -> Programme:
+    """A fresh programme, with the demo's playbooks switched off."""
+    made = fresh_programme()
+    quiet_other_playbooks()
+    return made
 
 
 def staff(local: str) -> User:
@@ -103,6 +110,11 @@ def accepted_match(
     return lifecycle.match_accept(match, actor=actor)
 
 
+def new_match(programme: Programme) -> Match:
+    """A new participant accepted by a new peer (now)."""
+    return accepted_match(participant(programme), peer(programme))
+
+
 def discharge(enrolment: Enrolment, on: date) -> LivedExperience:
     """The participant's discharge date (written directly: a planned date may lie ahead,
     which the form does not accept)."""
@@ -127,3 +139,37 @@ def playbook_with(programme: Programme, *rules: Rule, name: str = "Test playbook
 
 def moment(day: int, hour: int = 10, *, start: datetime) -> datetime:
     return start + timedelta(days=day, hours=hour - 10)
+
+
+def check_rule(*, offset_days: int = 7, window_days: int = 7) -> Rule:
+    """The coordinator asks both sides how the match feels."""
+    return Rule(
+        title="Check the match",
+        event=Event.MATCH_ACCEPTED,
+        offset_days=offset_days,
+        window_days=window_days,
+        action=Action.CHECK_IN,
+    )
+
+
+def call_rule() -> Rule:
+    """The peer's call, due the day after the match, with no window."""
+    return Rule(
+        title="Weekly call",
+        event=Event.MATCH_ACCEPTED,
+        offset_days=1,
+        action=Action.WORK_ITEM,
+        role=Role.PEER,
+    )
+
+
+def hello_rule(*, offset_days: int) -> Rule:
+    """An email to the participant after the match."""
+    return Rule(
+        title="Say hello",
+        event=Event.MATCH_ACCEPTED,
+        offset_days=offset_days,
+        action=Action.MESSAGE,
+        recipient=Recipient.PARTICIPANT,
+        message="Hello from your programme.",
+    )

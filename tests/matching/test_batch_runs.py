@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 
 from peerbridge.core.models import AuditEvent, User
-from peerbridge.matching import batch_runs
+from peerbridge.matching import batch_runs, loading, suggestions
 from peerbridge.matching.models import BatchProposal, BatchRun, Match, MatchStatus
 from peerbridge.organisations.models import Programme
 from peerbridge.organisations.roles import Role
@@ -150,6 +150,29 @@ def test_the_stats_say_who_is_served(scene: Scene) -> None:
         "matched": 2,
         "share": pytest.approx(2 / 3, abs=1e-3),
     }
+
+
+def test_a_line_scores_its_pair_as_the_suggestions_do(
+    scene: Scene, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nobody wrote about what they face, so free text cannot count: the peers' stories
+    are not read, and each line's score is the participant's suggestion score."""
+    read: list[bool] = []
+    real_pool = loading.peer_pool
+
+    def pool(*args: Any, **kwargs: Any) -> loading.PeerPool:
+        read.append(kwargs.get("stories", True))
+        return real_pool(*args, **kwargs)
+
+    monkeypatch.setattr(loading, "peer_pool", pool)
+    run = _run(scene)
+    assert read and not any(read)
+    for line in run.proposals.select_related("enrolment", "profile"):
+        if line.profile is None:
+            continue
+        page = suggestions.suggest_for(line.enrolment)
+        (shown,) = [s for s in page.suggestions if s.profile.pk == line.profile_id]
+        assert line.score == pytest.approx(shown.score, abs=0.1)
 
 
 def test_a_programme_without_peers_with_room_proposes_nobody(world: World) -> None:

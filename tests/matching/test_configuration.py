@@ -18,7 +18,7 @@ from peerbridge.matching.configuration import (
 from peerbridge.matching.loading import programme_policy
 from peerbridge.matching.models import MatchPreferences, MatchSettings, Preset
 from peerbridge.matching.presets import PRESETS
-from peerbridge.referrals.models import EnrolmentStatus
+from peerbridge.referrals.models import Enrolment, EnrolmentStatus
 from tests.conftest import persona_user
 from tests.matching.world_suggestions import fresh_programme, participant
 
@@ -155,3 +155,11 @@ def test_the_wishes_of_a_closed_enrolment_do_not_change() -> None:
     enrolment.save(update_fields=["status"])
     with pytest.raises(ValidationError):
         preferences_update(enrolment=enrolment, data={"same_culture": True}, actor=None)
+
+
+def test_the_wishes_of_an_enrolment_closed_since_it_was_read_do_not_change() -> None:
+    enrolment = participant(fresh_programme())
+    Enrolment.objects.filter(pk=enrolment.pk).update(status=EnrolmentStatus.COMPLETED)
+    with pytest.raises(ValidationError):  # the caller's copy still says waiting
+        preferences_update(enrolment=enrolment, data={"same_culture": True}, actor=None)
+    assert not MatchPreferences.objects.filter(enrolment=enrolment).exists()

@@ -4,22 +4,20 @@ offers for the same participant never both stand."""
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from collections.abc import Callable
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
 
 from peerbridge.matching.lifecycle import match_create
 from peerbridge.matching.models import LIVE_MATCH_STATUSES, Match
 from peerbridge.organisations.models import Programme
-from peerbridge.organisations.services import organisation_create, programme_create, site_create
 from peerbridge.referrals.models import Enrolment
-from peerbridge.referrals.services import ReferralDetails, enrol_with_consent, referral_create
 from peerbridge.workforce.capacity import CapacityRefused
 from peerbridge.workforce.models import CapacityReservation, PeerProfile
+from tests.concurrency import race, race_programme, skip_unless_postgresql
+from tests.matching.world_lifecycle import waiting_enrolment
 from tests.workforce.world import make_profile
 
 CAPACITY = 3
@@ -30,51 +28,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture(autouse=True)
 def _postgresql_only() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks are what this proves; SQLite runs one writer at a time")
+    skip_unless_postgresql("row locks are what this proves; SQLite runs one writer at a time")
 
 
 def _programme() -> Programme:
-    organisation = organisation_create(name="Offer Race", slug="offer-race", created_by=None)
-    site = site_create(
-        organisation=organisation,
-        parent=None,
-        name="Offer Race HQ",
-        code="offer-race-hq",
-        level="national",
-        created_by=None,
-    )
-    return programme_create(
-        site=site,
-        created_by=None,
-        code="offer-race",
-        name="Offer race programme",
-        condition_area="diabetes",
-        audience="patients",
-        formats=["one_to_one"],
-        modalities=["telephone"],
-        contact_cadence_days=14,
-        peer_pay="volunteer",
-        status="active",
-    )
-
-
-def _waiting(programme: Programme, n: int) -> Enrolment:
-    enrolment = referral_create(
-        programme=programme,
-        details=ReferralDetails(
-            given_name="Race", family_name=f"Participant {n}", phone=f"+4477009{n:05d}"
-        ),
-        source=Enrolment.Source.STAFF,
-        referred_by=None,
-        contact_scopes=["contact_phone"],
-    ).enrolment
-    return enrol_with_consent(
-        enrolment=enrolment,
-        scopes=["participation", "contact_phone"],
-        method="verbal",
-        enrolled_by=None,
-    )
+    return race_programme("offer-race", "Offer race programme")
 
 
 def _peer(programme: Programme, capacity: int) -> PeerProfile:
@@ -83,39 +41,24 @@ def _peer(programme: Programme, capacity: int) -> PeerProfile:
     )
 
 
+def _refusal(error: Exception) -> str:
+    """The field or reason an offer was refused on."""
+    if isinstance(error, CapacityRefused):
+        return error.blockers[0].reason.value
+    if isinstance(error, ValidationError):
+        return ",".join(sorted(error.message_dict))
+    raise error
+
+
 def _race(attempts: list[Callable[[], object]]) -> list[str]:
-    """Run the attempts at the same moment from separate connections; each says
-    "offered", or the field or reason it was refused on."""
-    start = threading.Barrier(len(attempts))
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def contend(attempt: Callable[[], object]) -> None:
-        try:
-            start.wait(timeout=30)
-            attempt()
-            outcome = "offered"
-        except CapacityRefused as refused:
-            outcome = refused.blockers[0].reason.value
-        except ValidationError as refused:
-            outcome = ",".join(sorted(refused.message_dict))
-        finally:
-            connections.close_all()
-        with lock:
-            outcomes.append(outcome)
-
-    threads = [threading.Thread(target=contend, args=(attempt,)) for attempt in attempts]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
+    """Each says "offered", or the field or reason it was refused on."""
+    return race(attempts, done="offered", refusal=_refusal)
 
 
 def test_simultaneous_offers_never_exceed_the_peers_capacity() -> None:
     programme = _programme()
     profile = _peer(programme, CAPACITY)
-    enrolments = [_waiting(programme, n) for n in range(CONTENDERS)]
+    enrolments = [waiting_enrolment(programme) for _ in range(CONTENDERS)]
 
     def offer(enrolment: Enrolment) -> Callable[[], object]:
         return lambda: match_create(
@@ -136,7 +79,7 @@ def test_simultaneous_offers_never_exceed_the_peers_capacity() -> None:
 
 def test_simultaneous_offers_for_one_participant_leave_one_standing() -> None:
     programme = _programme()
-    enrolment = _waiting(programme, 999)
+    enrolment = waiting_enrolment(programme)
     peers = [_peer(programme, 5) for _ in range(4)]
 
     def offer(profile: PeerProfile) -> Callable[[], object]:

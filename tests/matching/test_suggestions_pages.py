@@ -121,6 +121,20 @@ def test_the_participants_page_costs_the_same_queries_for_two_or_ten_peers() -> 
     assert len(many) == len(few) < 50
 
 
+def test_asking_why_not_loads_the_peers_once() -> None:
+    programme = fresh_programme()
+    asked = peer(programme, lineage=MASTECTOMY, alias="Sam")
+    seeker = participant(programme, lineage=MASTECTOMY)
+    client = client_for("admin")
+    url = f"/matching/enrolments/{seeker.pk}/"
+    client.get(url)
+    with CaptureQueriesContext(connection) as plain:
+        assert client.get(url).status_code == 200
+    with CaptureQueriesContext(connection) as asking:
+        assert client.get(url, {"peer": asked.pk}).status_code == 200
+    assert len(asking) <= len(plain) + 1  # the peer asked about is checked, nothing reloaded
+
+
 def test_the_page_says_when_suggestions_fall_back_to_shared_issues() -> None:
     programme = fresh_programme()
     peer(programme, lineage="Child disability > G-tube", issues=("Feeding",))

@@ -19,7 +19,6 @@ from datetime import date, datetime, time, timedelta
 from functools import partial
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
@@ -38,7 +37,7 @@ from peerbridge.followups.models import (
     WorkItem,
 )
 from peerbridge.followups.tasks import send_work_item_message
-from peerbridge.matching.check_ins import check_in_open
+from peerbridge.matching.check_ins import check_ins_start
 from peerbridge.matching.models import (
     LIVE_MATCH_STATUSES,
     WORKING_STATUSES,
@@ -162,7 +161,7 @@ def _scan_rule(rule: Rule, day: date, result: ScanResult) -> None:
         if rule.action == Action.MESSAGE:
             _decide_messages(rule, new, {s.key: s for s in subjects})
         WorkItem.objects.bulk_create(new, ignore_conflicts=True)
-        created = list(WorkItem.objects.filter(rule=rule, created_at=stamp).select_related("match"))
+        created = list(WorkItem.objects.filter(rule=rule, created_at=stamp))
         audit_many(
             actor=None,
             action=AuditAction.CREATE,
@@ -232,7 +231,8 @@ def _subjects(rule: Rule, day: date) -> list[Subject]:
     return _enrolment_subjects(rule, day)
 
 
-def _not_finished(rule: Rule) -> Count:
+def _made(rule: Rule) -> Count:
+    """How many items the rule has made for the subject (of `repeat_times`)."""
     return Count("work_items", filter=Q(work_items__rule=rule))
 
 
@@ -251,7 +251,7 @@ def _match_subjects(rule: Rule, day: date) -> list[Subject]:
     )
     matches = _match_unless(matches, Unless(rule.unless))
     rows = (
-        matches.annotate(made=_not_finished(rule))
+        matches.annotate(made=_made(rule))
         .filter(made__lt=rule.repeat_times)
         .values(
             "pk",
@@ -281,8 +281,8 @@ def _match_subjects(rule: Rule, day: date) -> list[Subject]:
     ]
 
 
-def _both_answered(match_ref: str) -> Q:
-    answered = MatchCheckIn.objects.filter(match=OuterRef(match_ref), answered_at__isnull=False)
+def _both_answered(check_ins: QuerySet[MatchCheckIn]) -> Q:
+    answered = check_ins.filter(answered_at__isnull=False)
     return Exists(answered.filter(side=MatchCheckIn.Side.PARTICIPANT)) & Exists(
         answered.filter(side=MatchCheckIn.Side.PEER)
     )
@@ -294,7 +294,7 @@ def _match_unless(matches: QuerySet[Match], unless: Unless) -> QuerySet[Match]:
     if unless == Unless.FIRST_CONTACT:
         return matches.filter(first_contact_at__isnull=True)
     if unless == Unless.CHECK_IN_ANSWERED:
-        return matches.exclude(_both_answered("pk"))
+        return matches.exclude(_both_answered(MatchCheckIn.objects.filter(match=OuterRef("pk"))))
     if unless == Unless.MATCHED:
         working = Match.objects.filter(
             enrolment=OuterRef("enrolment_id"), status__in=WORKING_STATUSES
@@ -331,7 +331,7 @@ def _enrolment_subjects(rule: Rule, day: date) -> list[Subject]:
     )
     rows = (
         enrolments.annotate(
-            made=_not_finished(rule),
+            made=_made(rule),
             current_match=Subquery(current.values("pk")[:1]),
             current_status=Subquery(current.values("status")[:1]),
             peer_person=Subquery(current.values("profile__person_id")[:1]),
@@ -378,14 +378,12 @@ def _enrolment_unless(enrolments: QuerySet[Enrolment], unless: Unless) -> QueryS
     if unless == Unless.FIRST_CONTACT:
         return enrolments.exclude(Exists(working.filter(first_contact_at__isnull=False)))
     if unless == Unless.CHECK_IN_ANSWERED:
-        answered = MatchCheckIn.objects.filter(
-            match__enrolment=OuterRef("pk"),
-            match__status__in=WORKING_STATUSES,
-            answered_at__isnull=False,
-        )
         return enrolments.exclude(
-            Exists(answered.filter(side=MatchCheckIn.Side.PARTICIPANT))
-            & Exists(answered.filter(side=MatchCheckIn.Side.PEER))
+            _both_answered(
+                MatchCheckIn.objects.filter(
+                    match__enrolment=OuterRef("pk"), match__status__in=WORKING_STATUSES
+                )
+            )
         )
     if unless == Unless.MATCH_CLOSED:
         # The participant's match has ended and no other has begun.
@@ -433,12 +431,7 @@ def _queue_messages(created: list[WorkItem], result: ScanResult) -> None:
 
 
 def _open_check_ins(created: list[WorkItem], result: ScanResult) -> None:
-    for item in created:
-        if item.match is None or item.match.status not in WORKING_STATUSES:
-            continue
-        for side in MatchCheckIn.Side.values:
-            try:
-                check_in_open(item.match, side=side, actor=None)
-            except ValidationError:
-                continue  # the match closed meanwhile: nothing to ask
-            result.check_ins_opened += 1
+    # Rows waiting for an answer, in one go; the coordinator sends or shows the links.
+    result.check_ins_opened += check_ins_start(
+        [item.match_id for item in created if item.match_id is not None], actor=None
+    )

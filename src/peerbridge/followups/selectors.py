@@ -26,6 +26,7 @@ from peerbridge.organisations.models import Programme
 from peerbridge.organisations.selectors import AnyUser, programmes_in_scope
 from peerbridge.workforce.selectors import as_pk
 
+# Statuses a person still has to act on: open work, and messages that could not go.
 ACTIONABLE = (WorkItem.Status.OPEN, WorkItem.Status.FAILED)
 ITEM_RELATED = (
     "rule",

@@ -17,6 +17,7 @@ from peerbridge.core.audit import audit_instance
 from peerbridge.core.models import User
 from peerbridge.followups.messages import reach_by_email
 from peerbridge.followups.models import Action, Playbook, WorkItem
+from peerbridge.followups.selectors import ACTIONABLE
 from peerbridge.followups.tasks import send_check_in_link
 from peerbridge.matching import lifecycle
 from peerbridge.matching.check_ins import check_in_open, check_in_record
@@ -30,8 +31,6 @@ from peerbridge.matching.models import (
 )
 
 NOTE_MAX = 2000
-# Statuses a person still has to act on: open work, and messages that could not go.
-ACTIONABLE = (WorkItem.Status.OPEN, WorkItem.Status.FAILED)
 CLOSING = (WorkItem.Status.DONE, WorkItem.Status.CANCELLED)
 
 

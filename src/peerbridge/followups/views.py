@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from peerbridge.core.access import PUBLIC, acting_user, view_policy
 from peerbridge.core.forms import show_service_errors
+from peerbridge.core.links import link_page
 from peerbridge.core.public_forms import throttled
 from peerbridge.followups import policies, selectors, services
 from peerbridge.followups.forms import (
@@ -225,17 +226,13 @@ def playbook_active(request: HttpRequest, playbook_id: int) -> HttpResponse:
     return redirect("followups:playbooks", programme_id=playbook.programme_id)
 
 
-def _public(response: HttpResponse) -> HttpResponse:
-    """A link page must not leak its address onward, be cached or be indexed."""
-    response["Referrer-Policy"] = "same-origin"
-    response["Cache-Control"] = "no-store"
-    response["X-Robots-Tag"] = "noindex"
-    return response
+def _thanks(request: HttpRequest, side: str) -> HttpResponse:
+    return link_page(render(request, "followups/check_in_thanks.html", {"side": side}))
 
 
 def _closed(request: HttpRequest, reason: str) -> HttpResponse:
     status = 404 if reason == "unknown" else 410
-    return _public(
+    return link_page(
         render(request, "followups/check_in_closed.html", {"reason": reason}, status=status)
     )
 
@@ -253,9 +250,9 @@ def check_in_answer_page(request: HttpRequest, token: str) -> HttpResponse:
     if posting and form.is_valid():
         if form.looks_automated(min_seconds=2.0):
             # Tell a bot nothing: the same thanks, and nothing is saved.
-            return _public(render(request, "followups/check_in_thanks.html", {"side": found.side}))
+            return _thanks(request, found.side)
         if throttled(request, prefix="checkin", limit=CHECK_IN_LIMIT):
-            return _public(render(request, "followups/check_in_busy.html", status=429))
+            return link_page(render(request, "followups/check_in_busy.html", status=429))
         try:
             check_in_answer(
                 token=token,
@@ -268,8 +265,8 @@ def check_in_answer_page(request: HttpRequest, token: str) -> HttpResponse:
         except ValidationError as error:
             show_service_errors(form, error)
         else:
-            return _public(render(request, "followups/check_in_thanks.html", {"side": found.side}))
-    return _public(
+            return _thanks(request, found.side)
+    return link_page(
         render(
             request,
             "followups/check_in_answer.html",

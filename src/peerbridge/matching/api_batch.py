@@ -172,11 +172,7 @@ def update_proposal(
 def _peer(run: BatchRun, profile_id: int | None) -> PeerProfile | None:
     if profile_id is None:
         return None
-    found = (
-        PeerProfile.objects.filter(programme_id=run.programme_id, pk=profile_id)
-        .select_related("person")
-        .first()
-    )
+    found = batch_runs.run_peer(run, profile_id)
     if found is None:
         raise ValidationError({"profile_id": "Choose a peer supporter of this programme."})
     return found

@@ -9,11 +9,10 @@ from typing import Annotated, Any
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
-from ninja.pagination import paginate
 from ninja.responses import Status
 from pydantic import BeforeValidator
 
-from peerbridge.api.pagination import Pages
+from peerbridge.api.pagination import Pages, paginate
 from peerbridge.api.values import plain
 from peerbridge.core.access import acting_user, api_policy
 from peerbridge.matching import lifecycle, policies
@@ -84,6 +83,13 @@ class MatchDetailOut(MatchOut):
     history: list[ChangeOut]
 
 
+class MatchPage(Schema):
+    items: list[MatchOut]
+    count: int
+    page: int
+    page_size: int
+
+
 class MatchFilters(Schema):
     programme_id: QueryId | None = None
     status: MatchStatus | None = None
@@ -150,35 +156,22 @@ def _detail(request: HttpRequest, match: Match) -> dict[str, Any]:
     return _payload(match) | {"history": history}
 
 
-@router.get("/matches", response=list[MatchOut])
+@router.get("/matches", response=MatchPage)
 @api_policy(policies.MATCH_VIEW)
-@paginate(Pages)
-def list_matches(request: HttpRequest, filters: Query[MatchFilters]) -> object:
+def list_matches(
+    request: HttpRequest, filters: Query[MatchFilters], pagination: Query[Pages.Input]
+) -> dict[str, Any]:
     """The matches in the caller's reach, newest first: a programme's for its staff, a
-    peer's own offers and matches for the peer."""
+    peer's own offers and matches for the peer. The people of the page shown are audited
+    as read."""
     matches = matches_in_scope(request.user).order_by("-created_at", "-pk")
     if filters.programme_id is not None:
         matches = matches.filter(programme_id=filters.programme_id)
     if filters.status is not None:
         matches = matches.filter(status=plain(filters.status))
-    return _MatchPage(matches, request)
-
-
-class _MatchPage:
-    """A lazy page: counted in the database; the people of the sliced page only are
-    audited as read."""
-
-    def __init__(self, matches: QuerySet[Match], request: HttpRequest) -> None:
-        self.matches = matches
-        self.request = request
-
-    def count(self) -> int:
-        return self.matches.count()
-
-    def __getitem__(self, key: slice) -> list[dict[str, Any]]:
-        rows = list(self.matches[key])
-        audit_people(self.request.user, rows)
-        return [_payload(match) for match in rows]
+    page = paginate(matches, pagination)
+    audit_people(request.user, page["items"])
+    return {**page, "items": [_payload(match) for match in page["items"]]}
 
 
 @router.get("/matches/{match_id}", response=MatchDetailOut)

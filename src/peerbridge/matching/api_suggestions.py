@@ -33,7 +33,7 @@ from peerbridge.matching.suggestions import (
     WaitingRow,
     suggest_for,
     waiting_count,
-    waiting_page,
+    waiting_rows,
     why_not_for,
 )
 from peerbridge.organisations.models import Programme
@@ -345,18 +345,14 @@ class _WaitingPages:
         return self._count
 
     def __getitem__(self, key: slice) -> list[dict[str, Any]]:
-        start, stop = int(key.start or 0), int(key.stop or 0)
-        size = max(1, stop - start)
-        found = waiting_page(self.programme, page=start // size + 1, page_size=size)
-        if (found.page - 1) * size != start:
-            return []  # past the last page
+        rows = waiting_rows(self.programme, int(key.start or 0), int(key.stop or 0))
         audit_many(
             actor=self.request.user,
             action=Action.READ,
             object_type="people.person",
-            object_ids=[row.enrolment.person_id for row in found.rows],
+            object_ids=[row.enrolment.person_id for row in rows],
         )
-        return [_waiting_payload(row) for row in found.rows]
+        return [_waiting_payload(row) for row in rows]
 
 
 @router.get("/programmes/{programme_id}/matching/waiting-list", response=list[WaitingOut])

@@ -30,7 +30,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from ortools.graph.python import min_cost_flow
 
 from peerbridge.matching.engine import CandidateGraph
 
@@ -105,6 +104,10 @@ def _flow_pairs(
     gain = score if bonus is None else score + bonus[seeker]
     pair_cost = -np.rint(gain * SCORE_SCALE).astype(np.int64)
     peer_nodes = np.arange(n_seekers, sink, dtype=np.int32)
+
+    # Imported here: loading OR-Tools takes a quarter of a second, which every process
+    # would otherwise pay at start-up through the batch pages' URLs.
+    from ortools.graph.python import min_cost_flow
 
     flow = min_cost_flow.SimpleMinCostFlow()
     pair_arcs = flow.add_arcs_with_capacity_and_unit_cost(

@@ -79,6 +79,15 @@ def access_proposal(*, run: BatchRun, proposal_id: Any) -> BatchProposal:
     return proposal
 
 
+def run_peer(run: BatchRun, profile_id: int) -> PeerProfile | None:
+    """A peer of the run's programme, for a line (None when there is no such peer)."""
+    return (
+        PeerProfile.objects.filter(programme_id=run.programme_id, pk=profile_id)
+        .select_related("person", "programme")
+        .first()
+    )
+
+
 def waiting_list(programme: Programme) -> QuerySet[Enrolment]:
     """Who a run is for: participants waiting with no match under way (one offered and
     not yet answered is under way)."""
@@ -186,11 +195,16 @@ class _Instance:
 
 
 def _load(programme: Programme, enrolments: list[Enrolment]) -> _Instance:
-    pool = loading.peer_pool(programme)
     seekers = loading.seeker_records(enrolments)
     policy = loading.programme_policy(programme)
+    # As for suggestions: peers' stories are read (and decrypted) only when free text
+    # counts and a participant wrote something for it to be compared with.
+    with_text = float(policy.weights.get("text", 0) or 0) > 0 and any(
+        seeker.text.strip() for seeker in seekers
+    )
+    pool = loading.peer_pool(programme, stories=with_text)
     text = None
-    if float(policy.weights.get("text", 0) or 0) > 0 and pool.records and seekers:
+    if with_text and pool.records:
         text = np.asarray(loading.text_scores(seekers, pool), dtype=np.float64)
     return _Instance(
         enrolments=enrolments,
@@ -246,32 +260,32 @@ def _language_of(seeker: engine.SeekerRecord) -> str:
     return seeker.language or (seeker.languages[0] if seeker.languages else "")
 
 
+def _masks(prefix: str, keys: Sequence[str]) -> dict[str, NDArray[np.bool_]]:
+    """Who is in each group ("language:es"), as the solver's summary takes them."""
+    return {
+        f"{prefix}:{key}": np.array([k == key for k in keys], dtype=np.bool_) for key in set(keys)
+    }
+
+
 def _group_rows(
-    prefix: str,
-    keys: Sequence[str],
+    masks: dict[str, NDArray[np.bool_]],
     matched: NDArray[np.bool_],
     summary: dict[str, float],
     label: Callable[[str], str],
 ) -> list[dict[str, Any]]:
     rows = []
-    for key in sorted(set(keys)):
-        members = np.array([k == key for k in keys], dtype=np.bool_)
+    for name, members in sorted(masks.items()):
+        key = name.partition(":")[2]
         rows.append(
             {
                 "group": key,
                 "label": label(key),
                 "waiting": int(members.sum()),
                 "matched": int((members & matched).sum()),
-                "share": _rounded(summary[f"matched_share_{prefix}:{key}"], 4),
+                "share": _rounded(summary[f"matched_share_{name}"], 4),
             }
         )
     return rows
-
-
-def _masks(prefix: str, keys: Sequence[str]) -> dict[str, NDArray[np.bool_]]:
-    return {
-        f"{prefix}:{key}": np.array([k == key for k in keys], dtype=np.bool_) for key in set(keys)
-    }
 
 
 def _language_label(labels: engine.Labels) -> Callable[[str], str]:
@@ -292,11 +306,9 @@ def _stats(
     """The figures every run reports: how many are matched, the score, who is served
     (matched share per language and per priority) and the worst-off matched scores."""
     matched = np.asarray(assignment.peer_of_seeker) != solver.UNMATCHED
-    languages = [_language_of(seeker) for seeker in instance.seekers]
-    priorities = [str(enrolment.priority) for enrolment in instance.enrolments]
-    summary = solver.summarise(
-        assignment, _masks("language", languages) | _masks("priority", priorities)
-    )
+    languages = _masks("language", [_language_of(seeker) for seeker in instance.seekers])
+    priorities = _masks("priority", [str(e.priority) for e in instance.enrolments])
+    summary = solver.summarise(assignment, languages | priorities)
     priority_label = {str(value): str(label) for value, label in Enrolment.Priority.choices}
     return {
         "waiting": len(instance.seekers),
@@ -309,11 +321,9 @@ def _stats(
         "peers_with_room": int((capacities > 0).sum()),
         "capacity": int(capacities.sum()),
         "candidates": int(len(graph.score)),
-        "by_language": _group_rows(
-            "language", languages, matched, summary, _language_label(instance.labels)
-        ),
+        "by_language": _group_rows(languages, matched, summary, _language_label(instance.labels)),
         "by_priority": _group_rows(
-            "priority", priorities, matched, summary, lambda key: priority_label.get(key, key)
+            priorities, matched, summary, lambda key: priority_label.get(key, key)
         ),
     }
 

@@ -100,11 +100,7 @@ def _line_profile(proposal: BatchProposal, profile_id: int | None) -> PeerProfil
         return None
     if proposal.profile is not None and proposal.profile.pk == profile_id:
         return proposal.profile
-    return (
-        PeerProfile.objects.filter(programme_id=proposal.run.programme_id, pk=profile_id)
-        .select_related("person", "programme")
-        .first()
-    )
+    return batch_runs.run_peer(proposal.run, profile_id)
 
 
 @view_policy(policies.MATCH_MAKE)

@@ -2,15 +2,14 @@
 comfortable, would you like a change), answered through a link without an account or
 recorded by the coordinator after a call.
 
-A link carries a random token; only its SHA-256 digest is stored, so a database copy
-holds no working link. An answer that is not comfortable, or asks for a change, puts
+A link carries a random token; only its digest is stored (core.links), so a database
+copy holds no working link. An answer that is not comfortable, or asks for a change, puts
 the match's open check-in work item at the top of the coordinator's queue.
 """
 
 from __future__ import annotations
 
-import hashlib
-import secrets
+from collections.abc import Iterable
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
@@ -18,7 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from peerbridge.core.audit import Action, audit_instance
+from peerbridge.core.audit import Action, audit_instance, audit_many
+from peerbridge.core.links import token_lookup, token_new
 from peerbridge.core.models import User
 from peerbridge.followups.models import Action as RuleAction
 from peerbridge.followups.models import WorkItem
@@ -36,10 +36,6 @@ class CheckInUnavailable(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
-
-
-def token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _check_side(side: str) -> None:
@@ -73,19 +69,51 @@ def check_in_open(match: Match, *, side: str, actor: User | None) -> tuple[Match
     if found is not None and found.answered_at is not None:
         return found, ""
     _check_working(match)
-    token = secrets.token_urlsafe(32)
+    token, digest = token_new()
     expires_at = timezone.now() + timedelta(days=LINK_DAYS)
     if found is None:
         found = MatchCheckIn.objects.create(
-            match=match, side=side, token_hash=token_digest(token), expires_at=expires_at
+            match=match, side=side, token_hash=digest, expires_at=expires_at
         )
         audit_instance(actor=actor, action=Action.CREATE, instance=found)
     else:
-        found.token_hash = token_digest(token)
+        found.token_hash = digest
         found.expires_at = expires_at
         found.save(update_fields=["token_hash", "expires_at"])
         audit_instance(actor=actor, action=Action.UPDATE, instance=found)
     return found, token
+
+
+@transaction.atomic
+def check_ins_start(match_ids: Iterable[int], *, actor: User | None) -> int:
+    """Start both sides' check-ins of these matches, if under way: a row per side that
+    has none yet, waiting for an answer, with no link. A link is made only when one is
+    sent or shown (check_in_open), so starting never replaces a link already passed on.
+    Returns the number started; four queries whatever the number of matches."""
+    working = list(
+        Match.objects.select_for_update()
+        .filter(pk__in=set(match_ids), status__in=WORKING_STATUSES)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if not working:
+        return 0
+    have = set(MatchCheckIn.objects.filter(match_id__in=working).values_list("match_id", "side"))
+    made = MatchCheckIn.objects.bulk_create(
+        [
+            MatchCheckIn(match_id=pk, side=side)
+            for pk in working
+            for side in Side.values
+            if (pk, side) not in have
+        ]
+    )
+    audit_many(
+        actor=actor,
+        action=Action.CREATE,
+        object_type=MatchCheckIn._meta.label_lower,
+        object_ids=[row.pk for row in made],
+    )
+    return len(made)
 
 
 def _usable(check_in: MatchCheckIn | None) -> MatchCheckIn:
@@ -100,13 +128,20 @@ def _usable(check_in: MatchCheckIn | None) -> MatchCheckIn:
     return check_in
 
 
+def _by_token(token: str, *, lock: bool = False) -> MatchCheckIn:
+    """The check-in behind a link, if it can still be answered (else CheckInUnavailable)."""
+    digest = token_lookup(token)
+    if digest is None:
+        raise CheckInUnavailable("unknown")
+    rows = MatchCheckIn.objects.select_related("match")
+    if lock:
+        rows = rows.select_for_update(of=("self",))
+    return _usable(rows.filter(token_hash=digest).first())
+
+
 def check_in_lookup(token: str) -> MatchCheckIn:
     """The check-in behind a link, if it can still be answered (else CheckInUnavailable)."""
-    if not token or len(token) > 200:
-        raise CheckInUnavailable("unknown")
-    return _usable(
-        MatchCheckIn.objects.select_related("match").filter(token_hash=token_digest(token)).first()
-    )
+    return _by_token(token)
 
 
 @transaction.atomic
@@ -114,15 +149,8 @@ def check_in_answer(
     *, token: str, comfortable: bool, wants_change: bool, comment: str
 ) -> MatchCheckIn:
     """The answer through a link (no account). A link answers once."""
-    if not token or len(token) > 200:
-        raise CheckInUnavailable("unknown")
     comment = _check_comment(comment)
-    check_in = _usable(
-        MatchCheckIn.objects.select_for_update(of=("self",))
-        .select_related("match")
-        .filter(token_hash=token_digest(token))
-        .first()
-    )
+    check_in = _by_token(token, lock=True)
     return _save_answer(
         check_in, comfortable=comfortable, wants_change=wants_change, comment=comment, actor=None
     )

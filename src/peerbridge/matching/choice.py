@@ -14,8 +14,6 @@ link ever sits in the task queue); otherwise the coordinator is shown the link o
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -25,7 +23,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -34,6 +32,8 @@ from django.utils.translation import ngettext
 from django_tasks import task
 
 from peerbridge.core.audit import Action, audit_instance
+from peerbridge.core.links import token_digest as token_digest
+from peerbridge.core.links import token_lookup, token_new
 from peerbridge.core.models import User
 from peerbridge.matching import configuration, lifecycle, policies, suggestions
 from peerbridge.matching.models import LIVE_MATCH_STATUSES, ChoiceInvitation, Match
@@ -65,10 +65,6 @@ class ChoiceUnavailable(Exception):
     def __init__(self, state: str) -> None:
         super().__init__(state)
         self.state = state
-
-
-def token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def choice_url(token: str, site_url: str = "") -> str:
@@ -416,10 +412,10 @@ def choice_send(
             {"profiles": _("No peer can take someone new now: try again later, or match by hand.")}
         )
     rules = configuration.match_settings(enrolment.programme)
-    token = secrets.token_urlsafe(32)
+    token, digest = token_new()
     invitation = ChoiceInvitation.objects.create(
         enrolment=enrolment,
-        token_hash=token_digest(token),
+        token_hash=digest,
         shown=shown_for(chosen, enrolment.programme),
         expires_at=timezone.now() + timedelta(days=rules.choice_link_days),
         created_by=actor,
@@ -450,8 +446,7 @@ def choice_link_deliver(*, invitation_id: int, site_url: str) -> int:
     address = may_email(invitation.enrolment)
     if not address:
         return 0
-    token = secrets.token_urlsafe(32)
-    invitation.token_hash = token_digest(token)
+    token, invitation.token_hash = token_new()
     invitation.save(update_fields=["token_hash"])
     audit_instance(actor=None, action=Action.UPDATE, instance=invitation)
     until = formats.date_format(timezone.localtime(invitation.expires_at))
@@ -480,20 +475,22 @@ def send_choice_link(*, invitation_id: int, site_url: str) -> int:
 
 
 def invitation_for_token(token: str) -> ChoiceInvitation | None:
-    if not token or len(token) > 200:
+    digest = token_lookup(token)
+    if digest is None:
         return None
     return (
         ChoiceInvitation.objects.select_related("enrolment__programme")
-        .filter(token_hash=token_digest(token))
+        .filter(token_hash=digest)
         .first()
     )
 
 
 def _answerable(token: str) -> ChoiceInvitation:
-    if not token or len(token) > 200:
-        raise ChoiceUnavailable("unknown")
+    digest = token_lookup(token)
     invitation = (
-        ChoiceInvitation.objects.select_for_update().filter(token_hash=token_digest(token)).first()
+        None
+        if digest is None
+        else ChoiceInvitation.objects.select_for_update().filter(token_hash=digest).first()
     )
     if invitation is None:
         raise ChoiceUnavailable("unknown")
@@ -621,7 +618,7 @@ def invitations_of(enrolment: Enrolment) -> list[ChoiceInvitation]:
 def choice_withdraw(*, invitation: ChoiceInvitation, actor: User) -> ChoiceInvitation:
     """Close an open link: it shows the participant that it is no longer in use."""
     done = ChoiceInvitation.objects.filter(
-        Q(pk=invitation.pk), status=Status.OPEN, expires_at__gt=timezone.now()
+        pk=invitation.pk, status=Status.OPEN, expires_at__gt=timezone.now()
     ).update(status=Status.WITHDRAWN, responded_at=None)
     if not done:
         raise ValidationError({"invitation": _("Only an open link can be withdrawn.")})

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from peerbridge.core.access import PUBLIC, acting_user, view_policy
 from peerbridge.core.audit import Action, audit_many
 from peerbridge.core.forms import show_service_errors
+from peerbridge.core.links import link_page
 from peerbridge.core.public_forms import throttled
 from peerbridge.matching import choice, configuration, policies
 from peerbridge.matching.choice_forms import ChoiceAnswerForm, ChoiceSendForm
@@ -92,18 +93,10 @@ def choice_withdraw(request: HttpRequest, invitation_id: int) -> HttpResponse:
     return redirect("matching:choice_send", enrolment_id=invitation.enrolment_id)
 
 
-def _public(response: HttpResponse) -> HttpResponse:
-    """The link's token is in the address: keep it out of caches, referrers and search."""
-    response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "same-origin"
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    return response
-
-
 def _closed(
     request: HttpRequest, invitation: ChoiceInvitation | None, state: str, status: int
 ) -> HttpResponse:
-    return _public(
+    return link_page(
         render(
             request,
             "matching/choice_closed.html",
@@ -135,7 +128,7 @@ def choose(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         if form.looks_automated():
             # Tell a bot nothing: it is answered as a person is, and nothing is saved.
-            return redirect("matching:choose", token=token)
+            return link_page(redirect("matching:choose", token=token))
         if throttled(request, prefix="choice", limit=ANSWER_LIMIT):
             return _closed(request, invitation, "busy", 429)
         try:
@@ -152,8 +145,8 @@ def choose(request: HttpRequest, token: str) -> HttpResponse:
         except ValidationError as error:
             show_service_errors(form, error)
         else:
-            return redirect("matching:choose", token=token)
-    return _public(
+            return link_page(redirect("matching:choose", token=token))
+    return link_page(
         render(
             request,
             "matching/choice_page.html",

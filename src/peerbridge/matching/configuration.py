@@ -155,9 +155,15 @@ def preferences_update(
     """Record what the participant wants from a peer. A wish adds to a peer's score; a
     requirement (gender, language) removes the peers who do not meet it."""
     _refuse_unknown(data, PREFERENCES_EDITABLE)
-    if enrolment.status not in OPEN_STATUSES:
+    # The status as it is now, under the row lock (the caller's copy may be stale).
+    status = (
+        Enrolment.objects.select_for_update()
+        .filter(pk=enrolment.pk)
+        .values_list("status", flat=True)
+        .first()
+    )
+    if status not in OPEN_STATUSES:
         raise ValidationError(_("This enrolment is closed: its wishes can no longer change."))
-    Enrolment.objects.select_for_update().filter(pk=enrolment.pk).first()
     preferences = MatchPreferences.objects.filter(enrolment=enrolment).first()
     created = preferences is None
     if preferences is None:

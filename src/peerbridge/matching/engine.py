@@ -58,7 +58,6 @@ from peerbridge.matching.engine_columns import (
     REQUIRABLE,
     SUBCONDITION_FALLBACK_SHIFT,
     UNKNOWN_PLACE_KM,
-    Columns,
     PeerRecord,
     PeerTable,
     Policy,
@@ -68,9 +67,9 @@ from peerbridge.matching.engine_columns import (
 from peerbridge.matching.engine_graph import EXACT_PAIRS, CandidateGraph, candidate_graph
 from peerbridge.matching.engine_kernel import (
     Block,
-    component_scores,
     condition_scores,
     feasibility,
+    pair_points,
     total_scores,
 )
 from peerbridge.matching.engine_pairs import PairScore, explain_pair, score_pair, score_pairs
@@ -145,29 +144,6 @@ _ROWS_PER_SLICE = 1 << 15  # a seeker meets the peers in slices that stay in the
 _CONDITION = COMPONENT_INDEX["condition"]
 
 
-def _parts(
-    q: Queries,
-    points: NDArray[np.float32],
-    cols: Columns,
-    text: NDArray[np.float64] | None,
-) -> dict[str, NDArray[np.float32]]:
-    """Points each applicable component adds, for one seeker and a few peers."""
-    block = Block(np.ones((1, len(cols)), dtype=bool))
-    return {
-        name: cols.capacity * points[0, number]
-        if name == "capacity"
-        else component_scores(name, q, cols, block, text, None)[0] * points[0, number]
-        for number, name in enumerate(COMPONENTS)
-        if points[0, number] > 0
-    }
-
-
-def _by_index(q: Queries) -> bool:
-    """Whether the condition adds only for peers sharing the seeker's condition (found
-    by the index), rather than for anyone (facets named beside the path)."""
-    return bool(q.depth[0] >= 1 and not q.facet_weight.any())
-
-
 @dataclass
 class _Scan:
     """One seeker scored against every peer."""
@@ -181,12 +157,21 @@ class _Scan:
     text: NDArray[np.float64] | None
 
     def parts(self, rows: NDArray[np.intp]) -> dict[str, NDArray[np.float32]]:
-        """Points each applicable component adds, for a few peer rows (in that order)."""
-        ascending, back = np.unique(rows, return_inverse=True)
-        cols = self.table.columns.take(ascending)
-        text = None if self.text is None else self.text[None, ascending]
-        found = _parts(self.q, self.points, cols, text)
-        return {name: points[back] for name, points in found.items()}
+        """Points each applicable component adds, for a few peer rows (in that order):
+        the seeker meets each of them as a pair, as `score_pairs` scores pairs."""
+        pairs = self.q.pick(np.zeros(rows.size, dtype=np.intp)).flat()
+        cols = self.table.columns.take(rows)
+        text = None if self.text is None else self.text[rows]
+        return pair_points(pairs, cols, Block(np.ones(rows.size, bool)), self.points, text)
+
+
+def _text_of(
+    peers: PeerTable, text_scores: NDArray[np.float64] | None
+) -> NDArray[np.float64] | None:
+    text = None if text_scores is None else np.asarray(text_scores, dtype=np.float64)
+    if text is not None and text.shape != (len(peers),):
+        raise ValueError(f"text_scores must have shape ({len(peers)},)")
+    return text
 
 
 def _scan(
@@ -194,12 +179,13 @@ def _scan(
     peers: PeerTable,
     policy: Policy,
     text_scores: NDArray[np.float64] | None,
+    q: Queries | None = None,
 ) -> _Scan:
+    """One seeker against every peer (`q`: the seeker from `queries`, when known)."""
     n = len(peers)
-    text = None if text_scores is None else np.asarray(text_scores, dtype=np.float64)
-    if text is not None and text.shape != (n,):
-        raise ValueError(f"text_scores must have shape ({n},)")
-    q = queries([seeker], peers, policy, text is not None)
+    text = _text_of(peers, text_scores)
+    if q is None:
+        q = queries([seeker], peers, policy, text is not None)
     slices = [
         slice(start, min(n, start + _ROWS_PER_SLICE)) for start in range(0, n, _ROWS_PER_SLICE)
     ]
@@ -217,7 +203,7 @@ def _scan(
                 best = level + 1
                 break
     points, fallback = final_weights(q, np.array([best], dtype=np.int8))
-    by_index = _by_index(q)
+    by_index = bool(q.by_index()[0])
     elsewhere = points.copy()
     if by_index:
         elsewhere[:, _CONDITION] = 0
@@ -227,7 +213,7 @@ def _scan(
         totals.append(total_scores(q, elsewhere, cols, block, some_text)[0])
     total = np.concatenate(totals) if totals else np.zeros(0, F32)
     if by_index and points[0, _CONDITION] > 0:
-        sharing = peers.sharing(int(q.path[0, 0, 0]))
+        sharing = peers.columns_sharing(int(q.path[0, 0, 0]))
         condition = condition_scores(q, sharing, 1 if q.depth[0] == 1 else None)[0]
         total[sharing.rows] += condition * points[0, _CONDITION]
     return _Scan(q, peers, feasible, total, points, int(fallback[0]), text)
@@ -305,10 +291,11 @@ def why_not(
     if row is None:
         return (Reason("unknown_peer"),)
     peer = peers.records[row]
-    failed = refusals(seeker, peer, queries([seeker], peers, policy, False), peers, labels)
+    q = queries([seeker], peers, policy, _text_of(peers, text_scores) is not None)
+    failed = refusals(seeker, peer, q, peers, labels)
     if failed:
         return tuple(failed)
-    scan = _scan(seeker, peers, policy, text_scores)
+    scan = _scan(seeker, peers, policy, text_scores, q)
     rows = np.flatnonzero(scan.feasible)
     scores, mine = scan.total[rows], scan.total[row]
     rank = int((scores > mine).sum() + ((scores == mine) & (rows < row)).sum()) + 1

@@ -244,25 +244,8 @@ class Columns:
             )
         return Columns(rows=self.rows[rows], all_base=bool(fields["base"].all()), **fields)
 
-    def places(self, rows: NDArray[np.intp]) -> NDArray[np.intp]:
-        """Where the given PeerTable rows sit in this block (those that are here)."""
-        if not self.rows.size:
-            return np.empty(0, dtype=np.intp)
-        at: NDArray[np.intp] = np.minimum(np.searchsorted(self.rows, rows), self.rows.size - 1)
-        found: NDArray[np.intp] = at[self.rows[at] == rows]
-        return found
-
     def __len__(self) -> int:
         return int(self.rows.shape[0])
-
-
-@dataclass(frozen=True)
-class PathColumns:
-    """The condition columns of the peers sharing one condition (the index's rows)."""
-
-    rows: NDArray[np.intp]
-    path: NDArray[np.int32]
-    ends_at: NDArray[np.float32]
 
 
 class PeerTable:
@@ -291,8 +274,8 @@ class PeerTable:
                 if node >= 0:
                     self.by_node[int(node)] = np.sort(part).astype(np.intp)
         self.capacity_max = float(columns.capacity[columns.base].max(initial=0.0))
-        self.path_columns: dict[int, PathColumns] = {}
         self.node_columns: dict[int, Columns] = {}
+        self._base_columns: Columns | None = None
 
     @classmethod
     def build(cls, peers: Sequence[PeerRecord]) -> PeerTable:
@@ -351,15 +334,10 @@ class PeerTable:
             found = self.node_columns[node] = self.columns.take(self.rows_sharing(node))
         return found
 
-    def sharing(self, node: int) -> PathColumns:
-        """The condition columns of the peers whose path holds `node`, kept once made."""
-        found = self.path_columns.get(node)
-        if found is None:
-            rows = self.rows_sharing(node)
-            found = PathColumns(
-                rows,
-                np.ascontiguousarray(self.columns.path[:, rows]),
-                np.ascontiguousarray(self.columns.ends_at[:, rows]),
-            )
-            self.path_columns[node] = found
-        return found
+    @property
+    def base_columns(self) -> Columns:
+        """The columns of the peers who are eligible with room (the only ones a
+        candidate graph can use), kept once made."""
+        if self._base_columns is None:
+            self._base_columns = self.columns.take(np.flatnonzero(self.columns.base))
+        return self._base_columns

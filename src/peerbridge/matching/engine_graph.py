@@ -134,14 +134,14 @@ def candidate_graph(
     if exact is None:
         exact = n_seekers * n_peers <= EXACT_PAIRS
     k = max(1, min(top_k, n_peers))
-    rows = 0 if top_k >= n_peers else n_seekers  # every pair: no best k to keep
+    every = top_k >= n_peers  # every feasible pair: no best k to keep, no ranking
+    rows = 0 if every else n_seekers
     best_score = np.full((rows, k), -np.inf, dtype=F32)
     best_row = np.full((rows, k), -1, dtype=np.int32)
     q_all = queries(seekers, peers, policy, text is not None)
     text_max = np.zeros(n_seekers, F32) if text is None else text.max(axis=1).astype(F32)
-    every = top_k >= n_peers  # every feasible pair: no ranking needed
     context = _GraphContext(
-        q_all, _Tiers(peers.columns.take(np.flatnonzero(peers.columns.base))), text,
+        q_all, _Tiers(peers.base_columns), text,
         text_max, peers.capacity_max, k, exact, best_score, best_row,
         [] if every else None,
     )  # fmt: skip
@@ -176,13 +176,13 @@ def _every_pair(
     n_seekers: int,
     n_peers: int,
 ) -> CandidateGraph:
-    seeker = (
-        np.concatenate([f[0] for f in found]).astype(np.int32) if found else np.zeros(0, np.int32)
-    )
-    peer = (
-        np.concatenate([f[1] for f in found]).astype(np.int32) if found else np.zeros(0, np.int32)
-    )
-    score = np.concatenate([f[2] for f in found]).astype(np.float64) if found else np.zeros(0)
+    seeker = np.zeros(0, np.int32)
+    peer = np.zeros(0, np.int32)
+    score = np.zeros(0)
+    if found:
+        seekers, peers, scores = (np.concatenate(part) for part in zip(*found, strict=True))
+        seeker, peer = seekers.astype(np.int32), peers.astype(np.int32)
+        score = scores.astype(np.float64)
     order = _by_seeker_then_score(seeker, score, peer)
     return CandidateGraph(
         seeker=seeker[order],

@@ -23,7 +23,6 @@ from peerbridge.matching.engine_columns import (
     F32,
     FACET_SHARE,
     Columns,
-    PathColumns,
 )
 from peerbridge.matching.engine_queries import Queries, RowSets
 
@@ -130,6 +129,23 @@ def pair_component_scores(
     return component_scores(name, q, cols, block, text, None)
 
 
+def pair_points(
+    q: Queries,
+    cols: Columns,
+    block: Block,
+    points: NDArray[np.float32],
+    text: NDArray[np.float64] | None,
+) -> dict[str, NDArray[np.float32]]:
+    """The points each component adds for S pairs (`q` flat, `cols` the S peers,
+    `points` (S, C) or (1, C) for one seeker), for the components that weigh for some
+    pair: the parts of a suggestion's score, and what its reasons explain."""
+    return {
+        name: pair_component_scores(name, q, cols, block, text) * points[:, number]
+        for number, name in enumerate(COMPONENTS)
+        if points[:, number].any()
+    }
+
+
 def mark_rows(target: NDArray[Any], sets: RowSets, cols: Columns, value: Any) -> None:
     """Set target[s, place of row] for the given PeerTable rows of each seeker."""
     owners = sets.owners()
@@ -143,9 +159,7 @@ def mark_rows(target: NDArray[Any], sets: RowSets, cols: Columns, value: Any) ->
     target[seeker[here], at[here]] = value
 
 
-def condition_scores(
-    q: Queries, cols: Columns | PathColumns, shared: int | None
-) -> NDArray[np.float32]:
+def condition_scores(q: Queries, cols: Columns, shared: int | None) -> NDArray[np.float32]:
     """Condition scores; `shared` is the number of levels every pair here is known to
     share (the candidate graph's blocks), or None to compare paths."""
     a1, b1, a2, b2, a3 = q.steps
@@ -163,7 +177,7 @@ def condition_scores(
         score += (cols.path[2] == q.path[2]) * a3
     if shared == 0:
         score *= F32(0)
-    if q.facet_weight.any() and isinstance(cols, Columns):
+    if q.facet_weight.any():
         score *= 1 - (q.facet_weight > 0) * F32(FACET_SHARE)
         score += count_shared(cols.facets, q.facets) * q.facet_weight
     return score

@@ -19,14 +19,13 @@ from numpy.typing import NDArray
 
 from peerbridge.matching.engine_columns import (
     COMPONENT_INDEX,
-    COMPONENTS,
     F32,
     Columns,
     PeerTable,
     Policy,
     SeekerRecord,
 )
-from peerbridge.matching.engine_kernel import feasibility, pair_component_scores, pair_feasibility
+from peerbridge.matching.engine_kernel import feasibility, pair_feasibility, pair_points
 from peerbridge.matching.engine_queries import Queries, final_weights, queries
 from peerbridge.matching.engine_reasons import (
     Labels,
@@ -136,11 +135,7 @@ def _score_some(
     block = pair_feasibility(pairs, cols)
     points, fallback = final_weights(q, _best_levels(q, pairs, cols, block.feasible, peers))
     some_text = None if text is None else text[at]
-    parts = {
-        name: pair_component_scores(name, pairs, cols, block, some_text) * points[:, number]
-        for number, name in enumerate(COMPONENTS)
-        if points[:, number].any()
-    }
+    parts = pair_points(pairs, cols, block, points, some_text)
     total = _totals(q, pairs, cols, points, parts).tolist()
     # Plain Python values from here: one pair at a time, NumPy scalars cost too much.
     weighed = [
@@ -212,7 +207,7 @@ def _totals(
     """The pairs' scores added up in `_scan`'s order: every component in turn, the
     condition last for seekers whose condition is found by the index (and only when the
     peer's path holds their condition)."""
-    by_index = (q.depth >= 1) & ~(q.facet_weight[:, 0] > 0)
+    by_index = q.by_index()
     total = np.zeros(len(q), dtype=F32)
     for name, part in parts.items():
         if name == "condition":

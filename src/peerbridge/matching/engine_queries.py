@@ -106,6 +106,13 @@ class Queries:
     def __len__(self) -> int:
         return int(self.depth.shape[0])
 
+    def by_index(self) -> NDArray[np.bool_]:
+        """(S,): whether the condition adds only for the peers sharing the seeker's
+        condition (found through PeerTable's index), rather than for anyone (facets
+        named beside the path)."""
+        found: NDArray[np.bool_] = (self.depth >= 1) & ~(self.facet_weight[:, 0] > 0)
+        return found
+
     def pick(self, at: NDArray[np.intp]) -> Queries:
         """The seekers at positions `at` (views when they are consecutive)."""
         if at.size and at[-1] - at[0] + 1 == at.size and np.all(np.diff(at) == 1):

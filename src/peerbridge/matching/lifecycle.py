@@ -68,11 +68,8 @@ STAGE_TIMES: dict[str, str] = {
 def offer_response_days(programme_id: int) -> int:
     """Days a peer has to answer an offer: the programme's setting, or the default when
     the programme never saved its matching settings (read only, never created here)."""
-    found = MatchSettings.objects.filter(programme_id=programme_id).first()
-    if found is not None:
-        return int(found.offer_response_days)
-    default = MatchSettings._meta.get_field("offer_response_days").default
-    return int(default)
+    found = MatchSettings.objects.filter(programme_id=programme_id).first() or MatchSettings()
+    return int(found.offer_response_days)
 
 
 def _earlier_matches(enrolment: Enrolment) -> Q:

@@ -30,13 +30,20 @@ def _note_field(label: Any = PRIVATE_NOTE, required: bool = False) -> forms.Char
     )
 
 
-class NoteForm(forms.Form):
+class ActionForm(forms.Form):
+    """A form whose cleaned values are the keyword arguments of a lifecycle service."""
+
+    def arguments(self) -> dict[str, Any]:
+        return dict(self.cleaned_data)
+
+
+class NoteForm(ActionForm):
     """Completing or cancelling: an optional note for the record."""
 
     note = _note_field()
 
 
-class DeclineForm(forms.Form):
+class DeclineForm(ActionForm):
     reason = forms.ChoiceField(
         label=_("Why are you declining?"),
         choices=DeclineReason.choices,
@@ -46,7 +53,7 @@ class DeclineForm(forms.Form):
     note = _note_field(_("Anything the coordinator should know"))
 
 
-class EndForm(forms.Form):
+class EndForm(ActionForm):
     reason = forms.ChoiceField(
         label=_("Why is the match ending?"),
         choices=EndReason.choices,
@@ -61,7 +68,7 @@ class EndForm(forms.Form):
     )
 
 
-class FirstContactForm(forms.Form):
+class FirstContactForm(ActionForm):
     on = forms.DateField(
         label=_("When did you first speak?"),
         required=False,
@@ -81,6 +88,9 @@ class FirstContactForm(forms.Form):
         if day is None or day == timezone.localdate():
             return None
         return timezone.make_aware(datetime.combine(day, time(12, 0)))
+
+    def arguments(self) -> dict[str, Any]:
+        return {"on": self.moment()}
 
 
 class StatusFilterForm(forms.Form):

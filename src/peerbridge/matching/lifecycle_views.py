@@ -8,7 +8,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -26,6 +25,7 @@ from peerbridge.core.forms import show_service_errors
 from peerbridge.matching import lifecycle, policies
 from peerbridge.matching.lifecycle_forms import (
     LIVE,
+    ActionForm,
     DeclineForm,
     EndForm,
     FirstContactForm,
@@ -206,17 +206,16 @@ def match_activate(request: HttpRequest, match_id: int) -> HttpResponse:
 def _form_action(
     request: HttpRequest,
     match_id: int,
-    *,
     policy: Policy,
-    form_class: type[forms.Form],
-    act: Callable[[Match, forms.Form], Match],
+    form_class: type[ActionForm],
+    service: Callable[..., Match],
     title: str,
 ) -> HttpResponse:
     match = access_match(request.user, match_id, policy)
     form = form_class(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
+    if form.is_bound and form.is_valid():
         try:
-            match = act(match, form)
+            match = service(match, actor=acting_user(request), **form.arguments())
         except ValidationError as error:
             show_service_errors(form, error)
         else:
@@ -238,96 +237,65 @@ def _form_action(
 @view_policy(policies.MATCH_RESPOND)
 @require_http_methods(["GET", "POST"])
 def match_decline(request: HttpRequest, match_id: int) -> HttpResponse:
-    def act(match: Match, form: forms.Form) -> Match:
-        return lifecycle.match_decline(
-            match,
-            reason=form.cleaned_data["reason"],
-            note=form.cleaned_data["note"],
-            actor=acting_user(request),
-        )
-
     return _form_action(
         request,
         match_id,
-        policy=policies.MATCH_RESPOND,
-        form_class=DeclineForm,
-        act=act,
-        title=_("Decline the offer"),
+        policies.MATCH_RESPOND,
+        DeclineForm,
+        lifecycle.match_decline,
+        _("Decline the offer"),
     )
 
 
 @view_policy(policies.MATCH_RESPOND)
 @require_http_methods(["GET", "POST"])
 def match_first_contact(request: HttpRequest, match_id: int) -> HttpResponse:
-    def act(match: Match, form: forms.Form) -> Match:
-        moment = form.moment() if isinstance(form, FirstContactForm) else None
-        return lifecycle.match_confirm_first_contact(match, actor=acting_user(request), on=moment)
-
     return _form_action(
         request,
         match_id,
-        policy=policies.MATCH_RESPOND,
-        form_class=FirstContactForm,
-        act=act,
-        title=_("Confirm first contact"),
+        policies.MATCH_RESPOND,
+        FirstContactForm,
+        lifecycle.match_confirm_first_contact,
+        _("Confirm first contact"),
     )
 
 
 @view_policy(policies.MATCH_MAKE)
 @require_http_methods(["GET", "POST"])
 def match_complete(request: HttpRequest, match_id: int) -> HttpResponse:
-    def act(match: Match, form: forms.Form) -> Match:
-        return lifecycle.match_complete(
-            match, actor=acting_user(request), note=form.cleaned_data["note"]
-        )
-
     return _form_action(
         request,
         match_id,
-        policy=policies.MATCH_MAKE,
-        form_class=NoteForm,
-        act=act,
-        title=_("Complete the match"),
+        policies.MATCH_MAKE,
+        NoteForm,
+        lifecycle.match_complete,
+        _("Complete the match"),
     )
 
 
 @view_policy(policies.MATCH_MAKE)
 @require_http_methods(["GET", "POST"])
 def match_end(request: HttpRequest, match_id: int) -> HttpResponse:
-    def act(match: Match, form: forms.Form) -> Match:
-        return lifecycle.match_end(
-            match,
-            reason=form.cleaned_data["reason"],
-            note=form.cleaned_data["note"],
-            rematch=form.cleaned_data["rematch"],
-            actor=acting_user(request),
-        )
-
     return _form_action(
         request,
         match_id,
-        policy=policies.MATCH_MAKE,
-        form_class=EndForm,
-        act=act,
-        title=_("End the match early"),
+        policies.MATCH_MAKE,
+        EndForm,
+        lifecycle.match_end,
+        _("End the match early"),
     )
 
 
 @view_policy(policies.MATCH_MAKE)
 @require_http_methods(["GET", "POST"])
 def match_cancel(request: HttpRequest, match_id: int) -> HttpResponse:
-    def act(match: Match, form: forms.Form) -> Match:
-        return lifecycle.match_cancel(
-            match, actor=acting_user(request), note=form.cleaned_data["note"]
-        )
-
     return _form_action(
         request,
         match_id,
-        policy=policies.MATCH_MAKE,
-        form_class=NoteForm,
-        act=act,
-        title=_("Withdraw the match"),
+        policies.MATCH_MAKE,
+        NoteForm,
+        lifecycle.match_cancel,
+        _("Withdraw the match"),
     )
 
 

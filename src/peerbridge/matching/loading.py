@@ -409,9 +409,10 @@ def histories(enrolments: Sequence[Enrolment]) -> dict[tuple[int, int], History]
     ).values_list("enrolment__person_id", "programme_id", "profile_id", "status", "end_reason")
     for person_id, programme_id, profile_id, status, end_reason in rows:
         key = (person_id, programme_id)
-        if status == MatchStatus.DECLINED or end_reason in EXCLUDING_END_REASONS:
+        ended = status == MatchStatus.ENDED
+        if status == MatchStatus.DECLINED or (ended and end_reason in EXCLUDING_END_REASONS):
             excluded[key].add(profile_id)
-        elif status == MatchStatus.COMPLETED or end_reason in GOOD_END_REASONS:
+        elif status == MatchStatus.COMPLETED or (ended and end_reason in GOOD_END_REASONS):
             previous[key].add(profile_id)
     return {
         key: History(

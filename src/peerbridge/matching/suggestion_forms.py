@@ -108,14 +108,11 @@ def availability_formset(data: Any, preferences: MatchPreferences) -> Any:
     return WindowFormSet(data, initial=initial, prefix="window")
 
 
-class PeerLabelField(forms.ModelChoiceField):  # type: ignore[type-arg]
-    def label_from_instance(self, obj: Any) -> str:
-        name = str(obj.person)
-        return f"{obj.alias} ({name})" if obj.alias and obj.alias != name else name
-
-
 class WhyNotForm(forms.Form):
-    peer = PeerLabelField(
+    """Checks the peer asked about; the page builds the picker's options itself
+    (suggestions.peer_options), so the field never renders its queryset."""
+
+    peer = forms.ModelChoiceField(
         label=_("Why not this peer?"), queryset=PeerProfile.objects.none(), empty_label="—"
     )
 

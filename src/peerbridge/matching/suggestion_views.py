@@ -39,6 +39,7 @@ from peerbridge.matching.suggestions import (
     SuggestedPeer,
     askable_peers,
     peer_options,
+    scene_for,
     suggest_for,
     waiting_page,
     why_not_for,
@@ -110,17 +111,18 @@ def _matching_page(
             person=enrolment.person,
         )
         windows = availability_formset(None, wishes)
-    page = suggest_for(enrolment)
+    scene = scene_for(enrolment)  # suggestions and "why not?" answered from one load
+    page = suggest_for(enrolment, scene=scene)
     why_form = WhyNotForm(
         request.GET if "peer" in request.GET else None,
-        peers=askable_peers(enrolment.programme).select_related("person"),
+        peers=askable_peers(enrolment.programme),
     )
     why_not: list[str] = []
     options = peer_options(enrolment.programme)
     # The picker names every peer of the programme: each is a person shown.
     shown_people = [p.person_id for p in page.profiles] + [o.person_id for o in options]
     if why_form.is_bound and why_form.is_valid():
-        why_not = why_not_for(enrolment, why_form.cleaned_data["peer"])
+        why_not = why_not_for(enrolment, why_form.cleaned_data["peer"], scene=scene)
     audit_many(
         actor=request.user,
         action=Action.READ,

@@ -23,6 +23,7 @@ from numpy.typing import NDArray
 from peerbridge.matching import engine
 from peerbridge.matching.configuration import match_settings
 from peerbridge.matching.loading import (
+    UNREAD_PERSON_FIELDS,
     PeerPool,
     language_labels,
     peer_pool,
@@ -101,8 +102,9 @@ class SuggestionPage:
 
 
 @dataclass(frozen=True)
-class _Scene:
-    """Everything one participant's question is answered from."""
+class Scene:
+    """Everything one participant's questions are answered from: load it once with
+    `scene_for` and pass it to `suggest_for` and `why_not_for` when a page asks both."""
 
     seeker: engine.SeekerRecord
     pool: PeerPool
@@ -110,9 +112,10 @@ class _Scene:
     policy: engine.Policy
     labels: engine.Labels
     text: NDArray[np.float64] | None
+    k: int  # the programme's number of suggestions
 
 
-def _scene(enrolment: Enrolment, *, on: date | None = None) -> tuple[_Scene, int]:
+def scene_for(enrolment: Enrolment, *, on: date | None = None) -> Scene:
     programme = enrolment.programme
     rules = match_settings(programme)
     policy = policy_of(rules)
@@ -122,15 +125,15 @@ def _scene(enrolment: Enrolment, *, on: date | None = None) -> tuple[_Scene, int
     with_text = float(policy.weights.get("text", 0) or 0) > 0 and bool(seeker.text.strip())
     pool = peer_pool(programme, on=on, stories=with_text, taxonomy=taxonomy)
     text = text_scores([seeker], pool)[0] if with_text and pool.records else None
-    scene = _Scene(
+    return Scene(
         seeker=seeker,
         pool=pool,
         table=pool.table() if pool.records else None,
         policy=policy,
         labels=seeker_labels(pool.labels, [seeker]),
         text=text,
+        k=int(rules.suggestions),
     )
-    return scene, int(rules.suggestions)
 
 
 def _k(asked: int | None, default: int) -> int:
@@ -138,11 +141,15 @@ def _k(asked: int | None, default: int) -> int:
 
 
 def suggest_for(
-    enrolment: Enrolment, *, k: int | None = None, on: date | None = None
+    enrolment: Enrolment,
+    *,
+    k: int | None = None,
+    on: date | None = None,
+    scene: Scene | None = None,
 ) -> SuggestionPage:
     """The top `k` peers (the programme's setting by default) for a participant."""
-    scene, default_k = _scene(enrolment, on=on)
-    k = _k(k, default_k)
+    scene = scene or scene_for(enrolment, on=on)
+    k = _k(k, scene.k)
     situation = Situation.of(scene.seeker, scene.labels)
     if scene.table is None:
         return SuggestionPage(enrolment, (), "", 0, 0, k, situation)
@@ -177,13 +184,19 @@ def suggest_for(
     )
 
 
-def why_not_for(enrolment: Enrolment, profile: PeerProfile, *, on: date | None = None) -> list[str]:
+def why_not_for(
+    enrolment: Enrolment,
+    profile: PeerProfile,
+    *,
+    on: date | None = None,
+    scene: Scene | None = None,
+) -> list[str]:
     """Plain sentences on why this peer is not (or not higher) among the suggestions."""
     if profile.programme_id != enrolment.programme_id:
         return [gettext("This peer supports people in another programme.")]
     if profile.person_id == enrolment.person_id:
         return [gettext("This is the participant themself.")]
-    scene, k = _scene(enrolment, on=on)
+    scene = scene or scene_for(enrolment, on=on)
     if scene.table is None or scene.pool.index_of(profile.pk) is None:
         return [gettext("This peer has left the programme.")]
     reasons = engine.why_not(
@@ -193,7 +206,7 @@ def why_not_for(enrolment: Enrolment, profile: PeerProfile, *, on: date | None =
         profile.pk,
         labels=scene.labels,
         text_scores=scene.text,
-        k=k,
+        k=scene.k,
     )
     codes = {reason.code for reason in reasons}
     if "not_eligible" in codes:
@@ -268,13 +281,7 @@ def _waiting_rows(programme: Programme) -> QuerySet[Enrolment]:
     return (
         waiting_enrolments(programme)
         .select_related("match_preferences")
-        .defer(
-            "referral_reason",
-            "person__accessibility_needs",
-            "person__phone",
-            "person__email",
-            "person__notes",
-        )
+        .defer("referral_reason", *(f"person__{name}" for name in UNREAD_PERSON_FIELDS))
         .annotate(offer_pending=Exists(live))
     )
 
@@ -283,16 +290,10 @@ def waiting_count(programme: Programme) -> int:
     return waiting_enrolments(programme).count()
 
 
-def waiting_page(
-    programme: Programme, *, page: int = 1, page_size: int = WAITING_PAGE_SIZE
-) -> WaitingPage:
-    """One page of the programme's waiting list (most urgent, then longest waiting),
-    with each person's languages and any language they need; two queries a page."""
-    enrolments = _waiting_rows(programme)
-    count = enrolments.count()
-    pages = max(1, -(-count // page_size))
-    page = max(1, min(page, pages))
-    shown = list(enrolments[(page - 1) * page_size : page * page_size])
+def waiting_rows(programme: Programme, start: int, stop: int) -> list[WaitingRow]:
+    """Rows `start` to `stop` of the programme's waiting list (most urgent, then longest
+    waiting), with each person's languages and any language they need; one query."""
+    shown = list(_waiting_rows(programme)[start:stop])
     now = timezone.now()
     names = language_labels(
         code
@@ -300,7 +301,7 @@ def waiting_page(
         for code in [*(e.person.languages or []), _needed_language(e)]
         if isinstance(code, str) and code
     )
-    rows = [
+    return [
         WaitingRow(
             enrolment=e,
             waited_days=max(0, (now - (e.waiting_since or e.received_at)).days),
@@ -310,13 +311,23 @@ def waiting_page(
         )
         for e in shown
     ]
+
+
+def waiting_page(
+    programme: Programme, *, page: int = 1, page_size: int = WAITING_PAGE_SIZE
+) -> WaitingPage:
+    """One page of the programme's waiting list (a page past the end is the last one);
+    two queries a page."""
+    count = waiting_count(programme)
+    page = max(1, min(page, -(-count // page_size)))
+    rows = waiting_rows(programme, (page - 1) * page_size, page * page_size)
     return WaitingPage(rows=rows, count=count, page=page, page_size=page_size)
 
 
 def _needed_language(enrolment: Enrolment) -> str:
     """The language the participant needs, from their wishes (selected with the row)."""
-    try:
-        wishes: MatchPreferences = enrolment.match_preferences
-    except MatchPreferences.DoesNotExist:
+    # A missing one-to-one row raises RelatedObjectDoesNotExist, an AttributeError.
+    wishes: MatchPreferences | None = getattr(enrolment, "match_preferences", None)
+    if wishes is None:
         return ""
     return wishes.language if wishes.language_required else ""
