@@ -54,9 +54,12 @@ INSTALLED_APPS = [
     "peerbridge.core",
     "peerbridge.organisations",
     "peerbridge.people",
+    "peerbridge.notifications",
     "peerbridge.referrals",
     "peerbridge.workforce",
     "peerbridge.matching",
+    "peerbridge.support",
+    "peerbridge.safety",
     "peerbridge.followups",
     "peerbridge.web",
     "peerbridge.api",
@@ -96,6 +99,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "peerbridge.web.context_processors.navigation",
+                "peerbridge.notifications.context.unread_count",
             ],
         },
     },
@@ -211,6 +215,28 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "PeerBridge <no-reply@peerbridge.invalid>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Notifications ------------------------------------------------------------------
+# Links in emails and text messages are made absolute with this (no trailing slash).
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Text messages: an HTTP provider (POST JSON {to, body, from} with a bearer token) when
+# SMS_HTTP_URL is set, else one JSON line per message in SMS_FILE_PATH (development).
+SMS_HTTP_URL = env_str("SMS_HTTP_URL", "")
+SMS_HTTP_TOKEN = env_str("SMS_HTTP_TOKEN", "")
+SMS_FROM = env_str("SMS_FROM", "PeerBridge")
+SMS_FILE_PATH = env_str("SMS_FILE_PATH", str(VAR_DIR / "sms" / "messages.jsonl"))
+SMS_BACKEND = env_str(
+    "SMS_BACKEND",
+    "peerbridge.notifications.sms.HttpSmsBackend"
+    if SMS_HTTP_URL
+    else "peerbridge.notifications.sms.FileSmsBackend",
+)
+if SMS_BACKEND.endswith(".HttpSmsBackend") and not (SMS_HTTP_URL and SMS_HTTP_TOKEN):
+    raise ImproperlyConfigured(
+        "The HTTP text message backend needs SMS_HTTP_URL and SMS_HTTP_TOKEN."
+    )
+if SMS_HTTP_URL and not SMS_HTTP_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured("SMS_HTTP_URL must be an http:// or https:// address.")
 
 # --- Background work ----------------------------------------------------------------
 TASKS = {

@@ -14,5 +14,8 @@ urlpatterns = [
     path("", include("peerbridge.workforce.urls")),
     path("", include("peerbridge.matching.urls")),
     path("", include("peerbridge.followups.urls")),
+    path("", include("peerbridge.support.urls")),
+    path("", include("peerbridge.safety.urls")),
+    path("", include("peerbridge.notifications.urls")),
     path("api/v1/", api_urls),
 ]

@@ -131,7 +131,7 @@ def test_playbooks_api_applies_presets_once_and_switches_them(world: World) -> N
     made = post(leader, url, {"preset": "crisis_transition"})
     assert made.status_code == 201
     body = made.json()
-    assert body["preset"] == "crisis_transition" and len(body["rules"]) == 1
+    assert body["preset"] == "crisis_transition" and len(body["rules"]) == 4
     assert "12 times" in body["rules"][0]["sentence"]
     again = post(leader, url, {"preset": "crisis_transition"})
     assert again.status_code == 200 and again.json()["id"] == body["id"]

@@ -26,6 +26,7 @@ from peerbridge.matching.check_ins import (
     check_in_record,
 )
 from peerbridge.matching.models import EndReason, MatchCheckIn
+from peerbridge.notifications.models import Notification
 from tests.conftest import client_for
 from tests.followups import world as w
 
@@ -192,15 +193,22 @@ def test_the_coordinator_can_email_or_show_a_link(
     with django_capture_on_commit_callbacks(execute=True):
         sent = client.post(url, {"side": "participant", "how": "email"})
     assert sent.status_code == 302
-    assert [m.to for m in mail.outbox] == [["pat@example.org"]]
-    link = mail.outbox[0].body.split("http://testserver", 1)[1].split()[0]
+    # The link is in the outbox's encrypted body only, never its plain link column.
+    assert list(Notification.objects.filter(kind="followups_check_in").values("link")) == [
+        {"link": ""}
+    ]
+    w.deliver()
+    [email] = w.mail_to("pat@example.org")
+    assert "Pat" not in email.body  # no name, only the question and the link
+    link = email.body.split("http://testserver", 1)[1].split()[0]
     assert Client().get(link).status_code == 200
     # The programme's own peer supporter gets work email at their sign-in address.
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         emailed = client.post(url, {"side": "peer", "how": "email"})
     assert emailed.status_code == 302
-    assert [m.to for m in mail.outbox] == [[profile.person.user.email]]
+    w.deliver()
+    assert len(w.mail_to(profile.person.user.email)) == 1
     # A participant without email consent is not emailed: the coordinator calls them.
     other = w.participant(programme, email="no-consent@example.org", consent_email=False)
     w.accepted_match(other, w.peer(programme))

@@ -31,11 +31,18 @@ def test_a_leader_applies_a_preset_and_the_page_says_the_rules_in_plain_words(
 
 def test_the_rule_sentences(world: World) -> None:
     playbook = preset_apply(programme=world.programme_a, key="before_discharge", actor=None)
-    before, weekly = (rule_sentence(r) for r in playbook.rules.order_by("position"))
+    before, weekly, stall, still_stalled, closure = (
+        rule_sentence(r) for r in playbook.rules.order_by("position")
+    )
     assert before.startswith("2 days before discharge (or surgery), unless the participant")
     assert "(2 days allowed)" in before
     assert weekly.startswith("Every 7 days, 12 times, from 7 days after the peer accepts")
     assert "a task for the peer supporter" in weekly
+    assert stall.startswith("On the day of a stall (no contact for longer than")
+    assert "a task for the peer supporter" in stall and "(3 days allowed)" in stall
+    assert still_stalled.startswith("7 days after a stall") and "coordinator" in still_stalled
+    assert closure.startswith("On the day of the programme's end (its duration, counted")
+    assert "closure is recorded" in closure
 
 
 def test_a_leader_switches_a_playbook_off_and_on(world: World) -> None:

@@ -18,8 +18,10 @@ from peerbridge.followups.presets import PRESETS, preset_apply
 from peerbridge.followups.scan import scan
 from peerbridge.matching import lifecycle
 from peerbridge.matching.models import EndReason, MatchCheckIn
+from peerbridge.notifications.models import Notification
 from peerbridge.people.models import ConsentScope
 from peerbridge.people.services import consent_withdraw
+from peerbridge.support.configuration import support_settings
 from tests.followups import world as w
 
 START = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)  # a Monday morning
@@ -63,7 +65,7 @@ def parents(db: None) -> Any:
         enrolment = w.participant(programme)
         profile = w.peer(programme, consent_email=True)
         match = w.accepted_match(enrolment, profile)
-    check, reminder = playbook.rules.order_by("position")
+    check, reminder, *_stall_and_closure = playbook.rules.order_by("position")
     return {"programme": programme, "match": match, "check": check, "reminder": reminder}
 
 
@@ -90,10 +92,19 @@ def test_programme_d_check_and_reminder_appear_on_their_days_once(
     [reminder_item] = items(reminder)
     assert reminder_item.due_on == accepted_on + timedelta(days=21)
     assert reminder_item.status == WorkItem.Status.SENT
-    assert reminder_item.outcome == {"delivered": True}
-    sent = [m for m in mail.outbox if m.body == reminder.message]
+    assert reminder_item.outcome == {"queued": True}
+    # The outbox holds it (email, and in PeerBridge for the peer); the worker sends it.
+    queued = Notification.objects.filter(dedupe_key=f"followups:item:{reminder_item.pk}")
+    assert sorted(queued.values_list("channel", flat=True)) == ["email", "in_app"]
+    with travel(31, 12):
+        w.deliver()
+    # The email says only that a message is waiting; the text itself is in PeerBridge.
+    sent = [m for m in mail.outbox if m.to == [match.profile.person.user.email]]
     assert len(sent) == 1
-    assert sent[0].to == [match.profile.person.user.email]
+    assert reminder.message not in sent[0].body
+    assert "new message for you" in sent[0].body
+    in_app = queued.get(channel="in_app")
+    assert in_app.body == reminder.message
 
 
 def test_a_worker_down_for_thirty_days_catches_up_with_each_weekly_call(db: None) -> None:
@@ -162,7 +173,7 @@ def test_crisis_transition_weekly_contact_stops_when_the_match_ends(db: None) ->
         w.discharge(enrolment, timezone.localdate())
         profile = w.peer(programme)
         match = w.accepted_match(enrolment, profile)
-    weekly = playbook.rules.get()
+    weekly = playbook.rules.get(event=Event.DISCHARGE)
     with travel(15):
         scan()
     assert [i.occurrence for i in items(weekly)] == [1, 2]
@@ -264,9 +275,58 @@ def test_a_message_without_email_consent_is_not_sent_and_says_why(
     assert by_enrolment[agreed.pk].status == WorkItem.Status.SENT
     assert by_enrolment[refused.pk].status == WorkItem.Status.FAILED
     assert by_enrolment[refused.pk].outcome == {"reason": "no consent"}
-    assert by_enrolment[silent.pk].outcome == {"reason": "no email"}
-    assert [m.to for m in mail.outbox] == [["agreed@example.org"]]
-    assert result.messages_queued == 1 and result.messages_failed == 2
+    assert by_enrolment[silent.pk].outcome == {"reason": "no address"}
+    # The scan queues all three; the worker reads consent and addresses as it queues.
+    assert result.messages_queued == 3 and result.messages_failed == 0
+    with travel(2):
+        w.deliver()
+    emails = ["agreed@example.org", "refused@example.org"]
+    [sent] = w.mail_to(*emails)
+    assert sent.to == ["agreed@example.org"]
+    assert "Hello from your programme." not in sent.body  # the text stays in PeerBridge
+    assert "new message for you" in sent.body
+    assert "Example" not in sent.subject  # no name in the subject
+
+
+def test_in_app_alone_reaches_the_team_but_not_a_participant(
+    db: None, django_capture_on_commit_callbacks: Any
+) -> None:
+    from peerbridge.core.models import User
+    from peerbridge.followups.models import Recipient
+
+    programme = w.quiet_programme()
+    with travel(0):
+        to_participant = w.hello_rule(offset_days=1)
+        to_peer = Rule(
+            title="Call them",
+            event=Event.MATCH_ACCEPTED,
+            offset_days=1,
+            action=Action.MESSAGE,
+            recipient=Recipient.PEER,
+            message="Please call this week.",
+        )
+        playbook = w.playbook_with(programme, to_participant, to_peer)
+        enrolment = w.participant(programme)  # no email consent
+        person = enrolment.person
+        person.user = User.objects.create_user(email=f"login-{person.pk}@example.org")
+        person.save(update_fields=["user"])
+        profile = w.peer(programme)
+        peer_user = profile.person.user
+        assert peer_user is not None
+        peer_user.email = ""  # the peer has no address: PeerBridge itself still reaches them
+        peer_user.save(update_fields=["email"])
+        w.accepted_match(enrolment, profile)
+    with travel(1), django_capture_on_commit_callbacks(execute=True):
+        scan()
+    participant_rule, peer_rule = playbook.rules.order_by("position")
+    [to_them] = items(participant_rule)
+    assert to_them.status == WorkItem.Status.FAILED and to_them.outcome == {"reason": "no consent"}
+    assert not Notification.objects.filter(dedupe_key=f"followups:item:{to_them.pk}").exists()
+    [to_peer_item] = items(peer_rule)
+    assert to_peer_item.status == WorkItem.Status.SENT
+    [in_app] = Notification.objects.filter(dedupe_key=f"followups:item:{to_peer_item.pk}")
+    assert in_app.channel == "in_app" and in_app.body == "Please call this week."
+    assert in_app.link == "/matching/my/"
 
 
 def test_consent_withdrawn_before_the_worker_sends_stops_the_email(
@@ -294,7 +354,9 @@ def test_consent_withdrawn_before_the_worker_sends_stops_the_email(
         callback()
     [item] = items(playbook.rules.get())
     assert item.status == WorkItem.Status.FAILED and item.outcome["reason"] == "no consent"
-    assert mail.outbox == []
+    w.deliver()
+    assert w.mail_to("later@example.org") == []
+    assert not Notification.objects.filter(dedupe_key=f"followups:item:{item.pk}").exists()
 
 
 def test_preset_messages_carry_no_health_details() -> None:
@@ -327,6 +389,7 @@ def test_a_switched_off_playbook_makes_nothing(parents: Any) -> None:
 
 def test_the_scan_reads_a_fixed_number_of_queries_per_rule(db: None) -> None:
     programme = w.quiet_programme()
+    support_settings(programme)  # made on first read: not part of the comparison
     with travel(0):
         preset_apply(programme=programme, key="before_discharge", actor=None)
         for _ in range(2):
@@ -345,7 +408,7 @@ def test_preset_apply_is_idempotent_and_refuses_unknown_presets(db: None) -> Non
     programme = w.quiet_programme()
     first = preset_apply(programme=programme, key="parent_to_parent", actor=None)
     second = preset_apply(programme=programme, key="parent_to_parent", actor=None)
-    assert first.pk == second.pk and first.rules.count() == 2
+    assert first.pk == second.pk and first.rules.count() == 5
     from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError) as refused:

@@ -6,17 +6,23 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from itertools import count
 
+from django.core import mail
+from django.core.mail import EmailMessage
 from django.utils import timezone
 
 from peerbridge.core.models import User
 from peerbridge.followups.models import Action, Event, Playbook, Recipient, Role, Rule
 from peerbridge.matching import lifecycle
 from peerbridge.matching.models import Match
+from peerbridge.notifications.delivery import deliver_due
 from peerbridge.organisations.models import Programme, Site
-from peerbridge.organisations.services import programme_create
+from peerbridge.organisations.roles import Role as StaffRole
+from peerbridge.organisations.services import programme_create, role_grant
 from peerbridge.people.models import ConsentScope, LivedExperience
 from peerbridge.people.services import consent_record, person_create
 from peerbridge.referrals.models import Enrolment, EnrolmentStatus
+from peerbridge.support.models import Contact
+from peerbridge.support.stalls import last_contacts_refresh
 from peerbridge.workforce.models import PeerProfile
 from tests.workforce.world import make_profile
 
@@ -87,8 +93,12 @@ def participant(programme: Programme, *, email: str = "", consent_email: bool = 
 
 
 def peer(programme: Programme, *, consent_email: bool = False) -> PeerProfile:
-    """An available peer with a login (wf-test-N@example.org)."""
+    """An available peer with a login (wf-test-N@example.org) holding the peer role in
+    the programme, as activation gives it (so work messages reach them as team)."""
     profile = make_profile(programme, ready=True, status=PeerProfile.Status.ACTIVE, max_matches=10)
+    user = profile.person.user
+    assert user is not None
+    role_grant(user=user, role=StaffRole.PEER_SUPPORTER, granted_by=None, programme=programme)
     if consent_email:
         consent_record(
             person=profile.person,
@@ -113,6 +123,32 @@ def accepted_match(
 def new_match(programme: Programme) -> Match:
     """A new participant accepted by a new peer (now)."""
     return accepted_match(participant(programme), peer(programme))
+
+
+def under_way(programme: Programme) -> Match:
+    """A new match with its first contact confirmed now (travel in time first)."""
+    match = new_match(programme)
+    lifecycle.match_introduce(match, actor=None)
+    return lifecycle.match_confirm_first_contact(match, actor=None)
+
+
+def contact(match: Match, *, connected: bool = True, minutes: int = 30) -> Contact:
+    """A call logged now in the match (or an attempt that did not connect)."""
+    now = timezone.now()
+    made = Contact.objects.create(
+        match=match,
+        programme_id=match.programme_id,
+        enrolment_id=match.enrolment_id,
+        profile_id=match.profile_id,
+        occurred_at=now,
+        connected=connected,
+        duration_minutes=minutes if connected else 0,
+        mode="phone",
+        setting="online",
+        locked_at=now + timedelta(hours=48),
+    )
+    last_contacts_refresh([made.match_id])
+    return made
 
 
 def discharge(enrolment: Enrolment, on: date) -> LivedExperience:
@@ -173,3 +209,15 @@ def hello_rule(*, offset_days: int) -> Rule:
         recipient=Recipient.PARTICIPANT,
         message="Hello from your programme.",
     )
+
+
+def mail_to(*addresses: str) -> list[EmailMessage]:
+    """Emails sent so far to any of these addresses (the demo's own outbox is sent by
+    the same worker round, so tests look only at their own people)."""
+    wanted = set(addresses)
+    return [m for m in mail.outbox if wanted & set(m.to)]
+
+
+def deliver() -> int:
+    """Send everything due in the outbox (the demo's messages too), as the worker does."""
+    return deliver_due(limit=100_000)

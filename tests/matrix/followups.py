@@ -36,6 +36,8 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("playbooks/<int:playbook_id>/active/", "POST"): role_gate(cells(EDIT, 302)),
     ("check-in/<str:token>/", "GET"): same(404),
     ("check-in/<str:token>/", "POST"): same(404),
+    ("message/<str:token>/", "GET"): same(404),
+    ("message/<str:token>/", "POST"): same(405),
     ("api/v1/work-items", "GET"): expect(200, anonymous=401),
     ("api/v1/work-items/<work_item_id>", "GET"): expect(
         404, anonymous=401, **cells(ITEM_REACH, 200)

@@ -13,6 +13,7 @@ from peerbridge.api.security import BrowserSession, PersonalAccessToken
 from peerbridge.core.access import PUBLIC
 from peerbridge.followups.api import router as followups_router
 from peerbridge.matching.api import router as matching_router
+from peerbridge.notifications.api import router as notifications_router
 from peerbridge.organisations.api import router as organisations_router
 from peerbridge.people.api import router as people_router
 from peerbridge.people.rights_api import router as rights_router
@@ -21,6 +22,8 @@ from peerbridge.referrals.api import router as referrals_router
 from peerbridge.referrals.directory_api import router as directory_router
 from peerbridge.referrals.imports_api import router as imports_router
 from peerbridge.referrals.people_api import router as intake_people_router
+from peerbridge.safety.api import router as safety_router
+from peerbridge.support.api import router as support_router
 from peerbridge.workforce.api import router as workforce_router
 
 
@@ -56,6 +59,9 @@ api.add_router("", imports_router)
 api.add_router("", workforce_router)
 api.add_router("", matching_router)
 api.add_router("", followups_router)
+api.add_router("", support_router)
+api.add_router("", safety_router)
+api.add_router("", notifications_router)
 
 
 def _routes() -> list[URLPattern | URLResolver]:

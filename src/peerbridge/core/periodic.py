@@ -51,7 +51,23 @@ def _workforce_scan(day: date) -> str:
     return f"Raised {len(alerts)} review alert(s) for expired certifications."
 
 
+def _safety_escalate(day: date) -> str:
+    from peerbridge.safety.escalation import escalate_overdue
+
+    # Deadlines are to the minute: this job reads the clock rather than the day.
+    escalated = escalate_overdue(now=timezone.now())
+    return f"Escalated {escalated} unacknowledged risk flag(s) to the programme leader."
+
+
+def _notifications_digest(day: date) -> str:
+    from peerbridge.web.digest import send_daily_digests
+
+    sent = send_daily_digests(day=day)
+    return f"Queued {sent} daily digest(s)."
+
+
 IMPORT_RETENTION_DAYS = 14
+ESCALATION_EVERY = timedelta(minutes=5)
 
 
 def _purge_imports(day: date) -> str:
@@ -81,6 +97,18 @@ JOBS: dict[str, Job] = {
             DAY,
             _purge_imports,
             "Empty uploaded import files past their retention period.",
+        ),
+        Job(
+            "safety-escalate",
+            ESCALATION_EVERY,
+            _safety_escalate,
+            "Escalate risk flags not acknowledged by their deadline to the programme leader.",
+        ),
+        Job(
+            "notifications-digest",
+            DAY,
+            _notifications_digest,
+            "Queue each coordinator's daily digest of what is due.",
         ),
     )
 }

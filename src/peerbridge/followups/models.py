@@ -28,10 +28,20 @@ class Event(models.TextChoices):
     MATCH_ACCEPTED = "match_accepted", _("The peer accepted the match")
     MATCH_INTRODUCED = "match_introduced", _("Introduced")
     FIRST_CONTACT = "first_contact", _("First contact confirmed")
+    STALLED = "stalled", _("Last contact, once the programme's contact cadence has passed")
+    PROGRAMME_END = "programme_end", _("End of the programme's duration (from first contact)")
 
 
 # Events that belong to a match (the subject is the match) rather than an enrolment.
-MATCH_EVENTS = frozenset({Event.MATCH_ACCEPTED, Event.MATCH_INTRODUCED, Event.FIRST_CONTACT})
+MATCH_EVENTS = frozenset(
+    {
+        Event.MATCH_ACCEPTED,
+        Event.MATCH_INTRODUCED,
+        Event.FIRST_CONTACT,
+        Event.STALLED,
+        Event.PROGRAMME_END,
+    }
+)
 
 
 class Unless(models.TextChoices):
@@ -42,6 +52,7 @@ class Unless(models.TextChoices):
     FIRST_CONTACT = "first_contact", _("First contact has been confirmed")
     CHECK_IN_ANSWERED = "check_in_answered", _("Both sides answered the check-in")
     MATCH_CLOSED = "match_closed", _("The match has ended")
+    CLOSED = "closed", _("The participant's closure is recorded")
 
 
 class Action(models.TextChoices):
@@ -113,7 +124,10 @@ class Rule(models.Model):
         _("message"),
         max_length=1000,
         blank=True,
-        help_text=_("No health details: messages may travel by email or text."),
+        help_text=_(
+            "Shown in PeerBridge. An email or text message only says that a message is "
+            "waiting; still, write no health details."
+        ),
     )
     position = models.PositiveSmallIntegerField(default=0)
 
@@ -166,6 +180,11 @@ class WorkItem(models.Model):
     overdue_on = models.DateField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     outcome = models.JSONField(default=dict, blank=True)
+    # A message to someone without a login carries a link to read it without an
+    # account (core.links): only the token's digest is kept, and the link works until
+    # `read_until`.
+    read_token_digest = models.CharField(max_length=64, blank=True, editable=False)
+    read_until = models.DateTimeField(null=True, blank=True, editable=False)
     note = EncryptedTextField(_("note"), blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     completed_at = models.DateTimeField(null=True, blank=True)
@@ -182,7 +201,12 @@ class WorkItem(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["rule", "subject", "occurrence"], name="one_work_item_per_occurrence"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["read_token_digest"],
+                condition=~models.Q(read_token_digest=""),
+                name="one_work_item_per_read_link",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -2,13 +2,19 @@
 programme.
 
 Titles and messages are marked for translation and stored in the language of the
-person who applies the preset; a programme then edits its own copy. Messages may travel
-by email, so they name no condition, treatment or place of care.
+person who applies the preset; a programme then edits its own copy. Messages are shown in
+PeerBridge and an email or text message only says that one is waiting; still, they name
+no condition, treatment or place of care.
+
+Every preset also watches for stalls (the peer is asked to get back in touch, and the
+coordinator a week later if there is still no contact) and closes each participant's
+time at the end of the programme's duration. Playbooks made before these rules existed
+keep the rules they have (applying a preset never changes a playbook already made).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -45,6 +51,47 @@ class RuleSpec:
     message: str = ""
 
 
+def work_item(
+    title: str,
+    event: str,
+    offset_days: int,
+    window_days: int,
+    role: str,
+    unless: str = Unless.NOTHING,
+) -> RuleSpec:
+    """A one-off work item for `role`, due `offset_days` after the event."""
+    return RuleSpec(title, event, offset_days, Action.WORK_ITEM, role, window_days, unless=unless)
+
+
+def weekly_for_twelve_weeks(title: str, event: str) -> RuleSpec:
+    """A work item for the peer every week from a week after the event, for twelve weeks
+    or until the match ends."""
+    return RuleSpec(
+        title,
+        event,
+        offset_days=7,
+        action=Action.WORK_ITEM,
+        role=Role.PEER,
+        window_days=6,
+        repeat_every_days=7,
+        repeat_times=12,
+        unless=Unless.MATCH_CLOSED,
+    )
+
+
+STALLED_PEER = gettext_noop("No contact for longer than agreed: get back in touch")
+STALLED_STILL = gettext_noop("Still no contact a week after the match stalled: check on it")
+CLOSE = gettext_noop("Close: summary, exit questionnaire, thanks")
+
+# Every preset ends with these: stalls, then closure at the programme's end.
+# (title, event, offset days, window days, who, unless)
+STALL_AND_CLOSURE = (
+    work_item(STALLED_PEER, Event.STALLED, 0, 3, Role.PEER),
+    work_item(STALLED_STILL, Event.STALLED, 7, 7, Role.COORDINATOR),
+    work_item(CLOSE, Event.PROGRAMME_END, 0, 14, Role.COORDINATOR, Unless.CLOSED),
+)
+
+
 @dataclass(frozen=True)
 class PresetSpec:
     key: str
@@ -59,7 +106,9 @@ PARENT_TO_PARENT = PresetSpec(
     description=gettext_noop(
         "One to two weeks after the match, the coordinator checks with both sides that the "
         "first call happened and the match feels comfortable. At three weeks the support "
-        "parent gets an email reminder to call."
+        "parent gets a reminder to call, by email or text message. A match without contact "
+        "for longer than agreed is followed up, and each family's time closes at the "
+        "programme's end."
     ),
     rules=(
         RuleSpec(
@@ -88,6 +137,7 @@ PARENT_TO_PARENT = PresetSpec(
                 "coordinator know. Thank you for your time."
             ),
         ),
+        *STALL_AND_CLOSURE,
     ),
 )
 
@@ -96,29 +146,21 @@ BEFORE_DISCHARGE = PresetSpec(
     name=gettext_noop("Matched before discharge, then weekly calls for twelve weeks"),
     description=gettext_noop(
         "Two days before discharge the coordinator is reminded of anyone not yet matched. "
-        "Once the peer accepts, the peer has a weekly call to make for twelve weeks."
+        "Once the peer accepts, the peer has a weekly call to make for twelve weeks. A match "
+        "without contact for longer than agreed is followed up, and each participant's "
+        "time closes at the programme's end."
     ),
     rules=(
-        RuleSpec(
-            title=gettext_noop("Match before discharge"),
-            event=Event.DISCHARGE,
+        work_item(
+            gettext_noop("Match before discharge"),
+            Event.DISCHARGE,
             offset_days=-2,
             window_days=2,
-            action=Action.WORK_ITEM,
             role=Role.COORDINATOR,
             unless=Unless.MATCHED,
         ),
-        RuleSpec(
-            title=gettext_noop("Weekly call"),
-            event=Event.MATCH_ACCEPTED,
-            offset_days=7,
-            window_days=6,
-            repeat_every_days=7,
-            repeat_times=12,
-            action=Action.WORK_ITEM,
-            role=Role.PEER,
-            unless=Unless.MATCH_CLOSED,
-        ),
+        weekly_for_twelve_weeks(gettext_noop("Weekly call"), Event.MATCH_ACCEPTED),
+        *STALL_AND_CLOSURE,
     ),
 )
 
@@ -127,20 +169,12 @@ CRISIS_TRANSITION = PresetSpec(
     name=gettext_noop("Crisis transition: weekly contact for twelve weeks after discharge"),
     description=gettext_noop(
         "From a week after discharge, the peer is asked to be in touch every week, for up "
-        "to twelve weeks, until the match ends."
+        "to twelve weeks, until the match ends. A match without contact for longer than "
+        "agreed is followed up, and each participant's time closes at the programme's end."
     ),
     rules=(
-        RuleSpec(
-            title=gettext_noop("Weekly contact after discharge"),
-            event=Event.DISCHARGE,
-            offset_days=7,
-            window_days=6,
-            repeat_every_days=7,
-            repeat_times=12,
-            action=Action.WORK_ITEM,
-            role=Role.PEER,
-            unless=Unless.MATCH_CLOSED,
-        ),
+        weekly_for_twelve_weeks(gettext_noop("Weekly contact after discharge"), Event.DISCHARGE),
+        *STALL_AND_CLOSURE,
     ),
 )
 
@@ -170,21 +204,10 @@ def preset_apply(*, programme: Programme, key: str, actor: User | None) -> Playb
     playbook.save()
     audit_instance(actor=actor, action=AuditAction.CREATE, instance=playbook)
     for position, rule_spec in enumerate(spec.rules):
-        rule = Rule(
-            playbook=playbook,
-            title=_(rule_spec.title),
-            event=rule_spec.event,
-            offset_days=rule_spec.offset_days,
-            window_days=rule_spec.window_days,
-            repeat_every_days=rule_spec.repeat_every_days,
-            repeat_times=rule_spec.repeat_times,
-            unless=rule_spec.unless,
-            action=rule_spec.action,
-            role=rule_spec.role,
-            recipient=rule_spec.recipient,
-            message=_(rule_spec.message) if rule_spec.message else "",
-            position=position,
-        )
+        fields = asdict(rule_spec)
+        fields["title"] = _(rule_spec.title)
+        fields["message"] = _(rule_spec.message) if rule_spec.message else ""
+        rule = Rule(playbook=playbook, position=position, **fields)
         rule.full_clean()
         rule.save()
         audit_instance(actor=actor, action=AuditAction.CREATE, instance=rule)

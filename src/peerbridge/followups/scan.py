@@ -1,63 +1,61 @@
 """The daily scan: every active rule makes the work items that are due.
 
 For each rule it reads, in a fixed number of queries, the subjects (matches or
-enrolments) whose event date plus the rule's offset (plus each repeat) has arrived,
-leaves out those where the rule's "unless" holds, and creates one work item per due
-occurrence that does not exist yet. The unique (rule, subject, occurrence) makes it
-idempotent: running it twice creates nothing twice, and a worker that was down catches
-up with every occurrence due since, each with its own due date.
+enrolments, read in followups.subjects) whose event date plus the rule's offset (plus
+each repeat) has arrived, leaves out those where the rule's "unless" holds, and creates
+one work item per due occurrence that does not exist yet. The unique (rule, subject,
+occurrence) makes it idempotent: running it twice creates nothing twice, and a worker
+that was down catches up with every occurrence due since, each with its own due date.
 
 Occurrences that were over before the playbook existed are never made: applying a
-playbook does not send reminders about matches made last year.
+playbook does not send reminders about matches made last year. Stalls and the end of
+the programme are different: they describe a match under way as it is now, so a match
+already stalled when the playbook is made is due at once.
+
+Which matches are stalled is support.stalls' one definition (the coordinator's home
+uses it too): no contact for the programme's contact cadence plus its stall grace days.
+A stall's subject carries the date its silence began ("match:12:stall:20260302"), so
+one stall makes one item however often the scan runs, and a later stall after a new
+contact makes a new one. A contact logged since closes the open stall item as no
+longer needed at the next scan; a recorded closure closes the programme-end item as
+done.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, QuerySet, Subquery
 from django.utils import timezone
 
 from peerbridge.core.audit import Action as AuditAction
 from peerbridge.core.audit import audit_many
-from peerbridge.followups.messages import REASON_NO_RECIPIENT, reach_by_email
-from peerbridge.followups.models import (
-    MATCH_EVENTS,
-    Action,
-    Event,
-    Recipient,
-    Role,
-    Rule,
-    Unless,
-    WorkItem,
+from peerbridge.followups.messages import REASON_NO_RECIPIENT
+from peerbridge.followups.models import Action, Event, Recipient, Role, Rule, Unless, WorkItem
+from peerbridge.followups.subjects import (
+    UNDER_WAY,
+    Subject,
+    closure_of,
+    due_subjects,
+    local_date,
+    stall_subject,
 )
 from peerbridge.followups.tasks import send_work_item_message
 from peerbridge.matching.check_ins import check_ins_start
-from peerbridge.matching.models import (
-    LIVE_MATCH_STATUSES,
-    WORKING_STATUSES,
-    Match,
-    MatchCheckIn,
-    MatchStatus,
-)
+from peerbridge.matching.models import Match
 from peerbridge.organisations.models import Programme
-from peerbridge.people.models import LivedExperience
-from peerbridge.referrals.models import OPEN_STATUSES, Enrolment, EnrolmentStatus
+from peerbridge.support.configuration import support_settings
+from peerbridge.support.stalls import IN_TOUCH, silent_since
 
 logger = logging.getLogger(__name__)
 
-MATCH_DATE_FIELDS = {
-    Event.MATCH_ACCEPTED: "accepted_at",
-    Event.MATCH_INTRODUCED: "introduced_at",
-    Event.FIRST_CONTACT: "first_contact_at",
-}
-CLOSED_MATCH_STATUSES = (MatchStatus.COMPLETED, MatchStatus.ENDED)
-NEVER_STARTED = (MatchStatus.CANCELLED, MatchStatus.DECLINED)
+# Events read from the match as it is now rather than from a date in its past.
+STATE_EVENTS = frozenset({Event.STALLED, Event.PROGRAMME_END})
 
 
 @dataclass
@@ -65,6 +63,7 @@ class ScanResult:
     today: date
     rules: int = 0
     created: int = 0
+    retired: int = 0
     messages_queued: int = 0
     messages_failed: int = 0
     check_ins_opened: int = 0
@@ -72,7 +71,8 @@ class ScanResult:
 
     def __str__(self) -> str:
         text = (
-            f"{self.created} work item(s) from {self.rules} rule(s); "
+            f"{self.created} work item(s) from {self.rules} rule(s), "
+            f"{self.retired} closed as overtaken; "
             f"{self.messages_queued} message(s) queued, {self.messages_failed} not sent; "
             f"{self.check_ins_opened} check-in(s) opened"
         )
@@ -81,28 +81,13 @@ class ScanResult:
         return text
 
 
-@dataclass(frozen=True)
-class Subject:
-    """One match or enrolment a rule may act on, read with what the rule needs."""
-
-    key: str
-    event_on: date
-    enrolment_id: int
-    match_id: int | None
-    participant_id: int
-    peer_person_id: int | None
-    peer_user_id: int | None
-    supervisor_id: int | None
-    match_status: str
-
-
 def scan(*, today: date | None = None) -> ScanResult:
     """Create every work item due up to `today` (default: today, local time)."""
     day = today or timezone.localdate()
     result = ScanResult(today=day)
     rules = Rule.objects.filter(
         playbook__is_active=True, playbook__programme__status=Programme.Status.ACTIVE
-    ).select_related("playbook")
+    ).select_related("playbook__programme")
     for rule in rules:
         result.rules += 1
         try:
@@ -114,34 +99,12 @@ def scan(*, today: date | None = None) -> ScanResult:
     return result
 
 
-def _day_start(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
-def _local_date(value: date | datetime) -> date:
-    if isinstance(value, datetime):
-        return timezone.localdate(value)
-    return value
-
-
-def _last_offset(rule: Rule) -> int:
-    return rule.offset_days + (rule.repeat_every_days or 0) * (rule.repeat_times - 1)
-
-
-def _event_bounds(rule: Rule, day: date) -> tuple[date, date]:
-    """The event dates worth reading: the first occurrence is due by `day`, and the
-    last occurrence's window had not closed before the playbook was made."""
-    made_on = timezone.localdate(rule.playbook.created_at)
-    earliest = made_on - timedelta(days=_last_offset(rule) + rule.window_days)
-    latest = day - timedelta(days=rule.offset_days)
-    return earliest, latest
-
-
 def _scan_rule(rule: Rule, day: date, result: ScanResult) -> None:
     with transaction.atomic():
         # Two scans of one rule at once (a cron run beside the worker) take turns.
         Rule.objects.select_for_update().filter(pk=rule.pk).first()
-        subjects = _subjects(rule, day)
+        result.retired += _retire(rule)
+        subjects = due_subjects(rule, day)
         if not subjects:
             return
         existing = set(
@@ -159,7 +122,7 @@ def _scan_rule(rule: Rule, day: date, result: ScanResult) -> None:
         if not new:
             return
         if rule.action == Action.MESSAGE:
-            _decide_messages(rule, new, {s.key: s for s in subjects})
+            _mark_messages(rule, new, {s.key: s for s in subjects})
         WorkItem.objects.bulk_create(new, ignore_conflicts=True)
         created = list(WorkItem.objects.filter(rule=rule, created_at=stamp))
         audit_many(
@@ -184,6 +147,7 @@ def _due_items(
     stamp: datetime,
 ) -> list[WorkItem]:
     items = []
+    reaches_back = rule.event in STATE_EVENTS
     for index in range(rule.repeat_times):
         occurrence = index + 1
         due_on = subject.event_on + timedelta(
@@ -192,7 +156,7 @@ def _due_items(
         overdue_on = due_on + timedelta(days=rule.window_days)
         if due_on > day:
             break
-        if overdue_on < made_on or (subject.key, occurrence) in existing:
+        if (overdue_on < made_on and not reaches_back) or (subject.key, occurrence) in existing:
             continue
         items.append(
             WorkItem(
@@ -222,200 +186,100 @@ def _assignee(rule: Rule, subject: Subject) -> int | None:
     return subject.supervisor_id
 
 
-# --- Subjects -------------------------------------------------------------------------
+# --- Items the state has overtaken -----------------------------------------------------
 
 
-def _subjects(rule: Rule, day: date) -> list[Subject]:
-    if rule.event in MATCH_EVENTS:
-        return _match_subjects(rule, day)
-    return _enrolment_subjects(rule, day)
+def _retire(rule: Rule) -> int:
+    """Close the rule's open items that no longer apply: a stall answered by a contact
+    (or whose match is no longer under way), and after a participant's closure the
+    programme-end item (done: the closure was the work) or any other item the closure
+    makes pointless. Returns how many were closed."""
+    if rule.event == Event.STALLED:
+        return _retire_stalls(rule)
+    if rule.event == Event.PROGRAMME_END or rule.unless == Unless.CLOSED:
+        return _retire_closed(rule)
+    return 0
 
 
-def _made(rule: Rule) -> Count:
-    """How many items the rule has made for the subject (of `repeat_times`)."""
-    return Count("work_items", filter=Q(work_items__rule=rule))
+def _open_items(rule: Rule) -> QuerySet[WorkItem]:
+    return WorkItem.objects.filter(rule=rule, status=WorkItem.Status.OPEN)
 
 
-def _match_subjects(rule: Rule, day: date) -> list[Subject]:
-    date_field = MATCH_DATE_FIELDS[Event(rule.event)]
-    earliest, latest = _event_bounds(rule, day)
-    matches = (
-        Match.objects.filter(programme_id=rule.playbook.programme_id)
-        .exclude(status__in=NEVER_STARTED)
-        .filter(
-            **{
-                f"{date_field}__gte": _day_start(earliest),
-                f"{date_field}__lt": _day_start(latest + timedelta(days=1)),
-            }
-        )
+def _close_items(ids: list[int], **changes: Any) -> int:
+    if not ids:
+        return 0
+    # Only items still open: a person closing one at the same moment keeps their outcome.
+    closed = WorkItem.objects.filter(pk__in=ids, status=WorkItem.Status.OPEN).update(**changes)
+    audit_many(
+        actor=None,
+        action=AuditAction.UPDATE,
+        object_type=WorkItem._meta.label_lower,
+        object_ids=ids,
     )
-    matches = _match_unless(matches, Unless(rule.unless))
-    rows = (
-        matches.annotate(made=_made(rule))
-        .filter(made__lt=rule.repeat_times)
-        .values(
-            "pk",
-            date_field,
-            "status",
-            "enrolment_id",
-            "enrolment__person_id",
-            "profile__person_id",
-            "profile__person__user_id",
-            "profile__supervisor_id",
+    return closed
+
+
+def _retire_stalls(rule: Rule) -> int:
+    """Close open stall items whose episode is over: a contact since, or the match has
+    left the statuses that can stall."""
+    items = list(_open_items(rule).values_list("pk", "match_id", "subject"))
+    if not items:
+        return 0
+    programme = rule.playbook.programme
+    attempts = [programme.pk] if support_settings(programme).count_attempts_as_contact else []
+    now_stalled_since = {
+        pk: stall_subject(pk, local_date(since))
+        for pk, since in Match.objects.filter(
+            pk__in={match_id for _pk, match_id, _subject in items}, status__in=IN_TOUCH
         )
-        .order_by("pk")
-    )
-    return [
-        Subject(
-            key=f"match:{row['pk']}",
-            event_on=_local_date(row[date_field]),
-            enrolment_id=row["enrolment_id"],
-            match_id=row["pk"],
-            participant_id=row["enrolment__person_id"],
-            peer_person_id=row["profile__person_id"],
-            peer_user_id=row["profile__person__user_id"],
-            supervisor_id=row["profile__supervisor_id"],
-            match_status=row["status"],
-        )
-        for row in rows
+        .annotate(since=silent_since(attempts))
+        .values_list("pk", "since")
+    }
+    overtaken = [
+        pk for pk, match_id, subject in items if now_stalled_since.get(match_id) != subject
     ]
+    return _close_items(overtaken, status=WorkItem.Status.CANCELLED, completed_at=timezone.now())
 
 
-def _both_answered(check_ins: QuerySet[MatchCheckIn]) -> Q:
-    answered = check_ins.filter(answered_at__isnull=False)
-    return Exists(answered.filter(side=MatchCheckIn.Side.PARTICIPANT)) & Exists(
-        answered.filter(side=MatchCheckIn.Side.PEER)
+def _retire_closed(rule: Rule) -> int:
+    closure = closure_of("enrolment_id")
+    closed = list(_open_items(rule).filter(Exists(closure)).values_list("pk", flat=True))
+    if rule.event != Event.PROGRAMME_END:
+        return _close_items(closed, status=WorkItem.Status.CANCELLED, completed_at=timezone.now())
+    done = _close_items(
+        closed,
+        status=WorkItem.Status.DONE,
+        completed_at=Subquery(closure.values("closed_at")[:1]),
+        completed_by=Subquery(closure.values("closed_by")[:1]),
     )
-
-
-def _match_unless(matches: QuerySet[Match], unless: Unless) -> QuerySet[Match]:
-    if unless == Unless.MATCH_CLOSED:
-        return matches.exclude(status__in=CLOSED_MATCH_STATUSES)
-    if unless == Unless.FIRST_CONTACT:
-        return matches.filter(first_contact_at__isnull=True)
-    if unless == Unless.CHECK_IN_ANSWERED:
-        return matches.exclude(_both_answered(MatchCheckIn.objects.filter(match=OuterRef("pk"))))
-    if unless == Unless.MATCHED:
-        working = Match.objects.filter(
-            enrolment=OuterRef("enrolment_id"), status__in=WORKING_STATUSES
-        )
-        return matches.exclude(Exists(working))
-    return matches
-
-
-def _enrolment_subjects(rule: Rule, day: date) -> list[Subject]:
-    earliest, latest = _event_bounds(rule, day)
-    enrolments = Enrolment.objects.filter(
-        programme_id=rule.playbook.programme_id, status__in=OPEN_STATUSES
+    # A match that ended another way (early, or completed without a closure) has no
+    # programme end to close.
+    ended = list(
+        _open_items(rule)
+        .exclude(Exists(closure))
+        .exclude(match__status__in=UNDER_WAY)
+        .values_list("pk", flat=True)
     )
-    if rule.event == Event.WAITING:
-        event_field = "waiting_since"
-        enrolments = enrolments.filter(
-            waiting_since__gte=_day_start(earliest),
-            waiting_since__lt=_day_start(latest + timedelta(days=1)),
-        )
-    else:
-        event_field = "discharge_on"
-        discharge = LivedExperience.objects.filter(
-            person=OuterRef("person_id"),
-            programme=OuterRef("programme_id"),
-            perspective=LivedExperience.Perspective.FACING,
-            since_kind=LivedExperience.SinceKind.DISCHARGE,
-        ).values("since")[:1]
-        enrolments = enrolments.annotate(discharge_on=Subquery(discharge)).filter(
-            discharge_on__gte=earliest, discharge_on__lte=latest
-        )
-    enrolments = _enrolment_unless(enrolments, Unless(rule.unless))
-    current = Match.objects.filter(enrolment=OuterRef("pk"), status__in=WORKING_STATUSES).order_by(
-        "-created_at", "-id"
-    )
-    rows = (
-        enrolments.annotate(
-            made=_made(rule),
-            current_match=Subquery(current.values("pk")[:1]),
-            current_status=Subquery(current.values("status")[:1]),
-            peer_person=Subquery(current.values("profile__person_id")[:1]),
-            peer_user=Subquery(current.values("profile__person__user_id")[:1]),
-            peer_supervisor=Subquery(current.values("profile__supervisor_id")[:1]),
-        )
-        .filter(made__lt=rule.repeat_times)
-        .values(
-            "pk",
-            event_field,
-            "person_id",
-            "current_match",
-            "current_status",
-            "peer_person",
-            "peer_user",
-            "peer_supervisor",
-        )
-        .order_by("pk")
-    )
-    return [_enrolment_subject(row, event_field) for row in rows]
-
-
-def _enrolment_subject(row: dict[str, Any], event_field: str) -> Subject:
-    return Subject(
-        key=f"enrolment:{row['pk']}",
-        event_on=_local_date(row[event_field]),
-        enrolment_id=row["pk"],
-        match_id=row["current_match"],
-        participant_id=row["person_id"],
-        peer_person_id=row["peer_person"],
-        peer_user_id=row["peer_user"],
-        supervisor_id=row["peer_supervisor"],
-        match_status=row["current_status"] or "",
-    )
-
-
-def _enrolment_unless(enrolments: QuerySet[Enrolment], unless: Unless) -> QuerySet[Enrolment]:
-    matches = Match.objects.filter(enrolment=OuterRef("pk"))
-    working = matches.filter(status__in=WORKING_STATUSES)
-    if unless == Unless.MATCHED:
-        return enrolments.exclude(
-            status__in=(EnrolmentStatus.MATCHED, EnrolmentStatus.ACTIVE)
-        ).exclude(Exists(working))
-    if unless == Unless.FIRST_CONTACT:
-        return enrolments.exclude(Exists(working.filter(first_contact_at__isnull=False)))
-    if unless == Unless.CHECK_IN_ANSWERED:
-        return enrolments.exclude(
-            _both_answered(
-                MatchCheckIn.objects.filter(
-                    match__enrolment=OuterRef("pk"), match__status__in=WORKING_STATUSES
-                )
-            )
-        )
-    if unless == Unless.MATCH_CLOSED:
-        # The participant's match has ended and no other has begun.
-        closed = matches.filter(status__in=CLOSED_MATCH_STATUSES)
-        live = matches.filter(status__in=LIVE_MATCH_STATUSES)
-        return enrolments.exclude(Exists(closed) & ~Exists(live))
-    return enrolments
+    return done + _close_items(ended, status=WorkItem.Status.CANCELLED, completed_at=timezone.now())
 
 
 # --- Actions --------------------------------------------------------------------------
 
 
-def _decide_messages(rule: Rule, items: list[WorkItem], subjects: dict[str, Subject]) -> None:
-    """Mark each message as queued, or not sent with the reason, before it is saved."""
-    recipients: dict[str, int | None] = {}
-    for key, subject in subjects.items():
-        recipients[key] = (
+def _mark_messages(rule: Rule, items: list[WorkItem], subjects: dict[str, Subject]) -> None:
+    """A message goes to the outbox through the worker, which reads consent and the
+    ways to reach the person at that moment (followups.messages). Here only a message
+    with nobody to go to (a peer's message before any match) is marked not sent."""
+    for item in items:
+        subject = subjects[item.subject]
+        person_id = (
             subject.participant_id
             if rule.recipient == Recipient.PARTICIPANT
             else subject.peer_person_id
         )
-    reach = reach_by_email(
-        [pk for pk in recipients.values() if pk is not None],
-        programme_id=rule.playbook.programme_id,
-    )
-    for item in items:
-        person_id = recipients[item.subject]
-        found = reach.get(person_id) if person_id is not None else None
-        reason = REASON_NO_RECIPIENT if found is None else found.reason
-        if reason:
+        if person_id is None:
             item.status = WorkItem.Status.FAILED
-            item.outcome = {"reason": reason}
+            item.outcome = {"reason": REASON_NO_RECIPIENT}
         else:
             item.status = WorkItem.Status.SENT
             item.outcome = {}

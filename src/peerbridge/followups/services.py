@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from peerbridge.core.audit import Action as AuditAction
 from peerbridge.core.audit import audit_instance
 from peerbridge.core.models import User
-from peerbridge.followups.messages import reach_by_email
+from peerbridge.followups.messages import reach_people
 from peerbridge.followups.models import Action, Playbook, WorkItem
 from peerbridge.followups.selectors import ACTIONABLE
 from peerbridge.followups.tasks import send_check_in_link
@@ -157,12 +157,13 @@ def _record_check_in(
 
 
 def check_in_reach(match: Match) -> dict[str, bool]:
-    """For each side, whether a link may be emailed (address and consent)."""
+    """For each side, whether a link may be sent by email or text message (address and
+    consent)."""
     people = {
         MatchCheckIn.Side.PARTICIPANT: match.enrolment.person_id,
         MatchCheckIn.Side.PEER: match.profile.person_id,
     }
-    reach = reach_by_email(people.values(), programme_id=match.programme_id)
+    reach = reach_people(people.values(), programme_id=match.programme_id)
     return {side: reach[pk].allowed for side, pk in people.items()}
 
 
@@ -179,8 +180,9 @@ def _link_match(item: WorkItem) -> Match:
 def check_in_link_send(
     *, item: WorkItem, side: str, site_url: str, actor: User | None
 ) -> MatchCheckIn:
-    """Email one side of the item's match a link to its check-in (the worker sends it
-    with a fresh link). Refused without an address or consent to email."""
+    """Send one side of the item's match a link to its check-in by email or text message
+    (the worker sends it with a fresh link). Refused without an address or consent to
+    email or text message."""
     match_id = _link_match(item).pk
     if side not in MatchCheckIn.Side.values:
         raise ValidationError({"side": _("Choose the participant or the peer supporter.")})
@@ -189,7 +191,12 @@ def check_in_link_send(
         raise ValidationError({"side": _("The match has ended: there is nothing to ask.")})
     if not check_in_reach(match)[side]:
         raise ValidationError(
-            {"side": _("They have not agreed to email, or have no address: call them instead.")}
+            {
+                "side": _(
+                    "They have not agreed to email or text message, or have no address: "
+                    "call them instead."
+                )
+            }
         )
     check_in, _token = check_in_open(match, side=side, actor=actor)
     if check_in.answered_at is not None:

@@ -17,4 +17,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("programmes/<int:programme_id>/playbooks/", views.playbooks, name="playbooks"),
     path("playbooks/<int:playbook_id>/active/", views.playbook_active, name="playbook_active"),
     path("check-in/<str:token>/", views.check_in_answer_page, name="check_in_answer"),
+    path("message/<str:token>/", views.message_read_page, name="message_read"),
 ]

@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from peerbridge.core.access import PUBLIC, acting_user, view_policy
+from peerbridge.core.audit import Action as AuditAction
+from peerbridge.core.audit import audit_instance
 from peerbridge.core.forms import show_service_errors
 from peerbridge.core.links import link_page
 from peerbridge.core.public_forms import throttled
@@ -28,10 +30,10 @@ from peerbridge.followups.forms import (
     QueueFilterForm,
     WorkItemCompleteForm,
 )
-from peerbridge.followups.messages import check_in_url
+from peerbridge.followups.messages import check_in_url, message_lookup
 from peerbridge.followups.models import Action, WorkItem
 from peerbridge.followups.presets import PRESETS, preset_apply
-from peerbridge.followups.wording import rule_sentence
+from peerbridge.followups.wording import not_sent_reason, rule_sentence
 from peerbridge.matching.check_ins import (
     CheckInUnavailable,
     check_in_answer,
@@ -96,6 +98,7 @@ def _item_page(
         "may_change": selectors.may_change(request.user, item),
         "today": timezone.localdate(),
         "link": link,
+        "not_sent": not_sent_reason(item),
     }
     match = item.match
     if item.action == Action.CHECK_IN and match is not None:
@@ -274,3 +277,14 @@ def check_in_answer_page(request: HttpRequest, token: str) -> HttpResponse:
             status=422 if form.is_bound else 200,
         )
     )
+
+
+@view_policy(PUBLIC)
+@require_safe
+def message_read_page(request: HttpRequest, token: str) -> HttpResponse:
+    """A playbook message, through the link in its email or text (no account)."""
+    item = message_lookup(token)
+    if item is None:
+        return link_page(render(request, "followups/message_gone.html", status=404))
+    audit_instance(actor=None, action=AuditAction.READ, instance=item)
+    return link_page(render(request, "followups/message_read.html", {"item": item}))

@@ -1,11 +1,25 @@
-"""A playbook rule in plain words, for the playbook page and the API."""
+"""A playbook rule in plain words, for the playbook page and the API, and why a
+message was not sent, for the work item's page."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from peerbridge.followups.models import Action, Event, Recipient, Role, Rule, Unless
+from peerbridge.followups.messages import (
+    REASON_NO_ADDRESS,
+    REASON_NO_CONSENT,
+    REASON_NO_RECIPIENT,
+)
+from peerbridge.followups.models import (
+    Action,
+    Event,
+    Recipient,
+    Role,
+    Rule,
+    Unless,
+    WorkItem,
+)
 
 EVENT_PHRASES = {
     Event.WAITING: gettext_lazy("the participant joins the waiting list"),
@@ -13,6 +27,12 @@ EVENT_PHRASES = {
     Event.MATCH_ACCEPTED: gettext_lazy("the peer accepts the match"),
     Event.MATCH_INTRODUCED: gettext_lazy("the introduction"),
     Event.FIRST_CONTACT: gettext_lazy("the first contact"),
+    Event.STALLED: gettext_lazy(
+        "a stall (no contact for longer than the programme's cadence and grace days)"
+    ),
+    Event.PROGRAMME_END: gettext_lazy(
+        "the programme's end (its duration, counted from the first contact)"
+    ),
 }
 
 
@@ -54,7 +74,10 @@ def _what(rule: Rule) -> str:
     role = str(Role(rule.role).label).lower()
     if rule.action == Action.MESSAGE:
         recipient = str(Recipient(rule.recipient).label).lower() if rule.recipient else _("nobody")
-        return _("email %(recipient)s: “%(title)s”") % {"recipient": recipient, "title": rule.title}
+        return _("a message to %(recipient)s: “%(title)s”") % {
+            "recipient": recipient,
+            "title": rule.title,
+        }
     if rule.action == Action.CHECK_IN:
         return _("%(role)s asks both sides how the match feels: “%(title)s”") % {
             "role": role,
@@ -75,3 +98,22 @@ def rule_sentence(rule: Rule) -> str:
     """E.g. "7 days after the peer accepts the match, unless the match has ended: the
     coordinator asks both sides how the match feels: “…” (7 days allowed)."""
     return f"{_when(rule)}{_unless(rule)}: {_what(rule)}{_window(rule)}."
+
+
+# The reasons `followups.messages` stores on a work item whose message was not sent.
+NOT_SENT_REASONS = {
+    REASON_NO_ADDRESS: gettext_lazy(
+        "No email address or mobile number on record: call them instead"
+    ),
+    REASON_NO_CONSENT: gettext_lazy("They have not agreed to be contacted this way"),
+    REASON_NO_RECIPIENT: gettext_lazy("Nobody to send it to"),
+}
+
+
+def not_sent_reason(item: WorkItem) -> str:
+    """Why the item's message was not sent, in words; empty unless it failed."""
+    if item.status != WorkItem.Status.FAILED:
+        return ""
+    reason = item.outcome.get("reason") if isinstance(item.outcome, dict) else None
+    wording = NOT_SENT_REASONS.get(reason) if isinstance(reason, str) else None
+    return str(wording or _("It could not be sent: reach them another way"))

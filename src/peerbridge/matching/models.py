@@ -338,6 +338,11 @@ class Match(models.Model):
     first_contact_at = models.DateTimeField(null=True, blank=True)
     active_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # When the newest contact in the match happened: one that connected, and any
+    # (attempts included). Kept by the contact services (support.contacts), so a stall
+    # is read from the match row without scanning its contacts.
+    last_contact_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_attempt_at = models.DateTimeField(null=True, blank=True, editable=False)
     decline_reason = models.CharField(
         _("reason for declining"), max_length=12, choices=DeclineReason.choices, blank=True
     )

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils.translation import gettext_lazy
 from faker import Faker
 
 from peerbridge.core.models import User
@@ -20,6 +21,7 @@ from peerbridge.people.models import Person
 from peerbridge.people.services import person_create
 from peerbridge.web.demo_matching import load_demo_matching_for
 from peerbridge.web.demo_people import load_demo_people
+from peerbridge.web.demo_support import load_demo_support_for
 from peerbridge.web.demo_workforce import load_demo_workforce_for
 
 DEMO_PASSWORD = "peerbridge-demo"  # noqa: S105  (printed for the demo; DEBUG only)
@@ -184,6 +186,7 @@ PROGRAMME_ROLES = [
     ("peer2", Role.PEER_SUPPORTER),
     ("participant", Role.PARTICIPANT),
 ]
+ON_CALL_LABEL = gettext_lazy("Supervisor, on call")
 SITE_ROLES = [
     ("admin", Role.ORG_ADMIN, "national"),
     ("evaluator", Role.EVALUATOR, "national"),
@@ -288,6 +291,15 @@ def load_demo() -> list[DemoLogin]:
         organisation=organisation, programmes=programmes, staff=staff, sites=sites
     )
     load_demo_matching_for(
+        organisation=organisation, programmes=programmes, staff=staff, sites=sites
+    )
+    # An on-call supervisor per programme, on this week's rota (named after the other
+    # logins, so their names stay as they were).
+    for letter, programme in programmes.items():
+        user = staff[f"oncall.{letter}"] = _account(_email(f"oncall.{letter}"), faker)
+        _grant(user, Role.SUPERVISOR, programme=programme)
+        logins.append(DemoLogin(user.email, str(ON_CALL_LABEL), programme.name))
+    load_demo_support_for(
         organisation=organisation, programmes=programmes, staff=staff, sites=sites
     )
     return logins

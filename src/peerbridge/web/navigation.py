@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from peerbridge.core.access import Policy
 from peerbridge.followups import policies as followup_policies
 from peerbridge.matching import policies as matching_policies
+from peerbridge.notifications import policies as notification_policies
 from peerbridge.organisations import policies
-from peerbridge.organisations.selectors import AnyUser, active_assignments, user_roles
+from peerbridge.organisations.models import Programme
+from peerbridge.organisations.selectors import (
+    AnyUser,
+    active_assignments,
+    programmes_in_scope,
+    user_roles,
+)
 from peerbridge.referrals import policies as referral_policies
+from peerbridge.safety import policies as safety_policies
+from peerbridge.support import policies as support_policies
 from peerbridge.workforce import policies as workforce_policies
 
 
@@ -21,6 +32,69 @@ class NavLink:
     label: str | Promise
     url: str
     key: str
+
+
+# A programme's own pages, by the policy their views check.
+PROGRAMME_PAGES: list[tuple[Policy, str | Promise, str, str]] = [
+    (notification_policies.OUTBOX_VIEW, _("Programme outbox"), "notifications:outbox", "outbox"),
+    (safety_policies.SAFETY_SETTINGS_EDIT, _("On-call rota"), "safety:on_call", "on_call"),
+    (
+        safety_policies.SAFETY_SETTINGS_EDIT,
+        _("Safety settings"),
+        "safety:settings",
+        "safety_settings",
+    ),
+    (
+        support_policies.SUPPORT_SETTINGS_EDIT,
+        _("Support settings"),
+        "support:settings",
+        "support_settings",
+    ),
+]
+
+
+def only_programme(user: AnyUser, policy: Policy) -> int | None:
+    """The programme when every role the user holds under the policy is held in that one
+    programme. A leader or coordinator over several programmes, or over a whole site,
+    finds these pages next to each programme they run on the home page
+    (`programme_pages`), so the menu stays short."""
+    scopes = {a.programme_id for a in active_assignments(user) if a.role in policy.roles}
+    if len(scopes) == 1 and None not in scopes:
+        return scopes.pop()
+    return None
+
+
+def programme_links_for(user: AnyUser) -> list[NavLink]:
+    links = []
+    for policy, label, url_name, key in PROGRAMME_PAGES:
+        programme_id = only_programme(user, policy)
+        if programme_id is not None:
+            links.append(NavLink(label, reverse(url_name, args=[programme_id]), key))
+    return links
+
+
+def programme_pages(
+    user: AnyUser, programmes: Iterable[Programme]
+) -> list[tuple[Programme, list[NavLink]]]:
+    """Each programme with the links to its own pages the user may open: at most one
+    query per policy, whatever the number of programmes."""
+    reached: dict[str, set[int]] = {}
+    for policy, *_rest in PROGRAMME_PAGES:
+        if policy.name not in reached:
+            # No query when none of the user's roles is under the policy (`none()`).
+            in_scope = programmes_in_scope(user=user, policy=policy)
+            reached[policy.name] = set(in_scope.values_list("pk", flat=True))
+    return [
+        (
+            programme,
+            [
+                NavLink(label, reverse(url_name, args=[programme.pk]), key)
+                for policy, label, url_name, key in PROGRAMME_PAGES
+                if programme.pk in reached[policy.name]
+            ],
+        )
+        for programme in programmes
+    ]
 
 
 def links_for(user: AnyUser) -> list[NavLink]:
@@ -60,13 +134,17 @@ def links_for(user: AnyUser) -> list[NavLink]:
     if roles & workforce_policies.PEER_SELF.roles:
         links.append(NavLink(_("My peer work"), reverse("workforce:me"), "peer_work"))
         links.append(NavLink(_("My matches"), reverse("matching:my_matches"), "my_matches"))
+    if roles & safety_policies.FLAG_VIEW.roles:
+        links.append(NavLink(_("My flags"), reverse("safety:my_flags"), "flags"))
     if roles & referral_policies.REFERRAL_STATUS_VIEW.roles:
         links.append(NavLink(_("Refer someone"), reverse("referrals:referral_create"), "refer"))
         links.append(NavLink(_("My referrals"), reverse("referrals:my_referrals"), "referrals"))
     if roles & referral_policies.DIRECTORY_VIEW.roles:
         links.append(NavLink(_("Directory"), reverse("directory:service_search"), "directory"))
+    links.extend(programme_links_for(user))
     if roles & policies.AUDIT_VIEW.roles:
         links.append(NavLink(_("Audit log"), reverse("web:audit_log"), "audit"))
+    links.append(NavLink(_("Messages"), reverse("notifications:inbox"), "messages"))
     links.append(NavLink(_("My data"), reverse("rights:my_data"), "my_data"))
     links.append(NavLink(_("My account"), reverse("web:account"), "account"))
     return links

@@ -2,13 +2,17 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from peerbridge.core.access import PUBLIC, SIGNED_IN, view_policy
-from peerbridge.web import views
+from peerbridge.web import home_views, views
 from peerbridge.web.forms import QueuedPasswordResetForm
 
 app_name = "web"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("home/peer/", home_views.peer, name="home_peer"),
+    path("home/coordinator/", home_views.coordinator, name="home_coordinator"),
+    path("home/supervisor/", home_views.supervisor, name="home_supervisor"),
+    path("home/participant/", home_views.participant, name="home_participant"),
     path("healthz", views.healthz, name="healthz"),
     path(
         "accounts/login/",

@@ -31,38 +31,16 @@ from peerbridge.core.forms import show_service_errors
 from peerbridge.core.models import ApiToken, User
 from peerbridge.core.tokens import token_issue, token_revoke
 from peerbridge.organisations import policies
-from peerbridge.organisations.models import Programme
-from peerbridge.organisations.roles import Role
-from peerbridge.organisations.selectors import active_assignments, programmes_in_scope
-from peerbridge.web import selectors
+from peerbridge.organisations.selectors import active_assignments
+from peerbridge.web import home_views, selectors
 from peerbridge.web.forms import ApiTokenForm, AuditSearchForm, OneTimeCodeForm
 
 
 @view_policy(SIGNED_IN)
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    user = acting_user(request)
-    assignments = active_assignments(user)
-    roles = {a.role for a in assignments}
-    programmes = programmes_in_scope(user=user, policy=policies.PROGRAMME_VIEW).order_by("name")
-    context = {
-        "assignments": assignments,
-        "roles": roles,
-        "Role": Role,
-        "programmes": programmes,
-        "active_programmes": [p for p in programmes if p.status == Programme.Status.ACTIVE],
-        "editable_ids": set(
-            programmes_in_scope(user=user, policy=policies.PROGRAMME_EDIT).values_list(
-                "pk", flat=True
-            )
-        ),
-        "admin_sites": [a.site for a in assignments if a.role == Role.ORG_ADMIN and a.site],
-        "participant_programmes": [
-            a.programme for a in assignments if a.role == Role.PARTICIPANT and a.programme
-        ],
-        "has_second_factor": user_has_device(user, confirmed=True),
-    }
-    return render(request, "web/home.html", context)
+    """Every role home that applies to the user, the most urgent first (web.home_views)."""
+    return home_views.home_page(request)
 
 
 def _account_context(user: User, token_form: ApiTokenForm) -> dict[str, object]:

@@ -1,11 +1,13 @@
-"""`peerbridge worker`: run background tasks from the database queue, and the daily
-jobs of the schedule (core.periodic) when they are due.
+"""`peerbridge worker`: run background tasks from the database queue, the daily jobs
+of the schedule (core.periodic) when they are due, and send the outbox's due messages
+(notifications.delivery).
 
 The loop: run the jobs that are due (at start, then every --schedule-every seconds),
-work through the queue until it is empty, wait --interval seconds, again. With --batch
-it does one round and exits (for cron or tests); --max-tasks stops after that many
-tasks. Several workers may run side by side: a job is claimed by exactly one of them,
-and the queue hands each task to one worker.
+work through the queue until it is empty, send the outbox's due messages (in batches
+of --messages), wait --interval seconds, again. With --batch it does one round and
+exits (for cron or tests); --max-tasks stops after that many tasks. Several workers may
+run side by side: a job is claimed by exactly one of them, the queue hands each task to
+one worker, and each message is claimed by one worker.
 """
 
 from __future__ import annotations
@@ -62,6 +64,12 @@ class Command(BaseCommand):
             "--max-tasks", type=int, default=None, help="Stop after this many tasks (for tests)."
         )
         parser.add_argument(
+            "--messages",
+            type=int,
+            default=100,
+            help="Outbox messages claimed at a time (default 100; 0 sends none).",
+        )
+        parser.add_argument(
             "--batch",
             action="store_true",
             help="Run the due jobs and the queued tasks, then exit (for cron or tests).",
@@ -93,6 +101,8 @@ class Command(BaseCommand):
                 next_look = time.monotonic() + schedule_every
             if has_queue and worker.running:
                 worker.run()
+            if worker.running:
+                self._deliver(worker, limit=max(0, int(options["messages"])))
             if options["batch"] or worker.reached_limit() or not worker.running:
                 break
             time.sleep(interval)
@@ -107,3 +117,23 @@ class Command(BaseCommand):
                 self.stdout.write(f"{ran.name}: {ran.result}")
         finally:
             worker.running_task = False
+
+    def _deliver(self, worker: QueueWorker, *, limit: int) -> None:
+        # Imported here, as the schedule's jobs are: core sits below every app.
+        from peerbridge.notifications.delivery import deliver_all_due
+
+        if not limit:
+            return
+        if not connection.in_atomic_block:
+            close_old_connections()
+        worker.running_task = True
+        try:
+            sent = deliver_all_due(limit=limit)
+        except Exception:
+            # A database hiccup must not stop the worker: the rows wait for the next round.
+            logger.exception("Sending the outbox failed")
+            return
+        finally:
+            worker.running_task = False
+        if sent:
+            self.stdout.write(f"outbox: sent {sent} message(s)")

@@ -39,9 +39,13 @@ class Command(BaseCommand):
         if not options["all"]:
             self.stdout.write(
                 "Every programme has the same logins with its letter (a to h): "
-                "leader.X, coordinator.X, supervisor.X, peer.X, peer2.X, participant.X. "
-                "`peerbridge demo --all` lists them."
+                "leader.X, coordinator.X, supervisor.X, peer.X, peer2.X, participant.X, "
+                "and oncall.X. `peerbridge demo --all` lists them."
             )
+        self.stdout.write(
+            "oncall.a to oncall.h are the supervisors on each programme's on-call rota "
+            "this week: risk flags raised in the programme go to them to acknowledge."
+        )
 
     @staticmethod
     def _one_per_role(logins: list[Any]) -> list[Any]:
