@@ -19,9 +19,10 @@ from django.db.models import (
     Case,
     DateTimeField,
     F,
-    Max,
+    OuterRef,
     Q,
     QuerySet,
+    Subquery,
     When,
 )
 from django.db.models.functions import Coalesce
@@ -98,23 +99,12 @@ def stalled_matches(
 
 def last_contacts_refresh(match_ids: Iterable[int]) -> None:
     """Set the matches' `last_contact_at` and `last_attempt_at` from their contacts (after
-    a contact is logged, edited or amended, or contacts are loaded in bulk)."""
+    a contact is logged, edited or amended, or contacts are loaded in bulk): one UPDATE
+    per batch, the newest times read by subqueries on the (match, occurred_at) index."""
     ids = sorted(set(match_ids))
     for start in range(0, len(ids), REFRESH_BATCH):
-        batch = ids[start : start + REFRESH_BATCH]
-        newest = {
-            row["match_id"]: row
-            for row in Contact.objects.filter(match_id__in=batch)
-            .values("match_id")
-            .annotate(
-                any_at=Max("occurred_at"),
-                connected_at=Max("occurred_at", filter=Q(connected=True)),
-            )
-            .order_by()
-        }
-        matches = list(Match.objects.filter(pk__in=batch).only("pk"))
-        for match in matches:
-            row = newest.get(match.pk)
-            match.last_contact_at = row["connected_at"] if row else None
-            match.last_attempt_at = row["any_at"] if row else None
-        Match.objects.bulk_update(matches, ["last_contact_at", "last_attempt_at"])
+        newest = Contact.objects.filter(match=OuterRef("pk")).order_by("-occurred_at")
+        Match.objects.filter(pk__in=ids[start : start + REFRESH_BATCH]).update(
+            last_contact_at=Subquery(newest.filter(connected=True).values("occurred_at")[:1]),
+            last_attempt_at=Subquery(newest.values("occurred_at")[:1]),
+        )
