@@ -60,7 +60,9 @@ INSTALLED_APPS = [
     "peerbridge.matching",
     "peerbridge.support",
     "peerbridge.safety",
+    "peerbridge.outcomes",
     "peerbridge.followups",
+    "peerbridge.evaluation",
     "peerbridge.web",
     "peerbridge.api",
 ]

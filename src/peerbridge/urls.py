@@ -17,5 +17,7 @@ urlpatterns = [
     path("", include("peerbridge.support.urls")),
     path("", include("peerbridge.safety.urls")),
     path("", include("peerbridge.notifications.urls")),
+    path("", include("peerbridge.outcomes.urls")),
+    path("", include("peerbridge.evaluation.urls")),
     path("api/v1/", api_urls),
 ]

@@ -11,10 +11,12 @@ from peerbridge.api.errors import install_error_handlers
 from peerbridge.api.parsers import JsonWithoutNul
 from peerbridge.api.security import BrowserSession, PersonalAccessToken
 from peerbridge.core.access import PUBLIC
+from peerbridge.evaluation.api import router as evaluation_router
 from peerbridge.followups.api import router as followups_router
 from peerbridge.matching.api import router as matching_router
 from peerbridge.notifications.api import router as notifications_router
 from peerbridge.organisations.api import router as organisations_router
+from peerbridge.outcomes.api import router as outcomes_router
 from peerbridge.people.api import router as people_router
 from peerbridge.people.rights_api import router as rights_router
 from peerbridge.people.taxonomy_api import router as taxonomy_router
@@ -62,6 +64,8 @@ api.add_router("", followups_router)
 api.add_router("", support_router)
 api.add_router("", safety_router)
 api.add_router("", notifications_router)
+api.add_router("", outcomes_router)
+api.add_router("", evaluation_router)
 
 
 def _routes() -> list[URLPattern | URLResolver]:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from peerbridge.core.crypto import EncryptedTextField
 from peerbridge.matching.models import Match
 from peerbridge.organisations.models import Programme
+from peerbridge.outcomes.models import Timepoint
 from peerbridge.referrals.models import Enrolment
 
 
@@ -59,6 +60,7 @@ class Action(models.TextChoices):
     WORK_ITEM = "work_item", _("Create a work item")
     CHECK_IN = "check_in", _("Ask both sides how the match feels")
     MESSAGE = "message", _("Send a message")
+    QUESTIONNAIRE = "questionnaire", _("Ask for a questionnaire")
 
 
 class Role(models.TextChoices):
@@ -115,7 +117,7 @@ class Rule(models.Model):
     unless = models.CharField(
         _("unless"), max_length=20, choices=Unless.choices, blank=True, default=Unless.NOTHING
     )
-    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    action = models.CharField(_("action"), max_length=14, choices=Action.choices)
     role = models.CharField(_("for"), max_length=12, choices=Role.choices, default=Role.COORDINATOR)
     recipient = models.CharField(
         _("message to"), max_length=12, choices=Recipient.choices, blank=True
@@ -128,6 +130,14 @@ class Rule(models.Model):
             "Shown in PeerBridge. An email or text message only says that a message is "
             "waiting; still, write no health details."
         ),
+    )
+    timepoint = models.ForeignKey(
+        Timepoint,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="rules",
+        verbose_name=_("questionnaire timepoint"),
     )
     position = models.PositiveSmallIntegerField(default=0)
 
@@ -146,6 +156,15 @@ class Rule(models.Model):
                 errors["message"] = str(_("Write the message."))
         if self.repeat_times > 1 and not self.repeat_every_days:
             errors["repeat_every_days"] = str(_("Say how often it repeats."))
+        if self.action == Action.QUESTIONNAIRE:
+            if self.timepoint_id is None:
+                errors["timepoint"] = str(_("Choose the questionnaire timepoint."))
+            elif (
+                self.timepoint is not None
+                and self.playbook_id is not None
+                and (self.timepoint.programme_id != self.playbook.programme_id)
+            ):
+                errors["timepoint"] = str(_("Choose a timepoint of this programme."))
         if self.action == Action.CHECK_IN and self.event not in MATCH_EVENTS:
             errors["event"] = str(_("A check-in follows a match event."))
         if errors:
@@ -170,7 +189,7 @@ class WorkItem(models.Model):
     match = models.ForeignKey(
         Match, null=True, blank=True, on_delete=models.PROTECT, related_name="work_items"
     )
-    action = models.CharField(max_length=10, choices=Action.choices)
+    action = models.CharField(max_length=14, choices=Action.choices)
     role = models.CharField(max_length=12, choices=Role.choices)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

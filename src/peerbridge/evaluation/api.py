@@ -1,0 +1,9 @@
+"""The evaluation API: each area mounts its own router."""
+
+from ninja import Router
+
+from peerbridge.evaluation import api_fidelity, api_reports
+
+router = Router(tags=["evaluation"])
+router.add_router("", api_fidelity.router)
+router.add_router("", api_reports.router)
