@@ -40,8 +40,7 @@ LICENCE_RECORD = role_policy(
 MEASURE_RECORD = role_policy(
     "outcomes.measure_record",
     {*RUNNERS, R.SUPERVISOR, R.PEER_SUPPORTER},
-    "A peer records measures for their participants; staff over the programme for anyone "
-    "in it.",
+    "A peer records measures for their participants; staff over the programme for anyone in it.",
 )
 MEASURE_VIEW = role_policy(
     "outcomes.measure_view",
@@ -51,6 +50,5 @@ MEASURE_VIEW = role_policy(
 PROGRESS_VIEW = role_policy(
     "outcomes.progress_view",
     {*RUNNERS, R.SUPERVISOR, R.PEER_SUPPORTER, R.PARTICIPANT},
-    "A participant and their peer (and staff over the programme) see the participant's "
-    "progress.",
+    "A participant and their peer (and staff over the programme) see the participant's progress.",
 )
