@@ -8,6 +8,8 @@ beside them, so reports read columns instead of re-scoring a million responses."
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -41,7 +43,7 @@ class InstrumentLicence(models.Model):
     def __str__(self) -> str:
         return self.instrument
 
-    def in_force(self, on: object = None) -> bool:
+    def in_force(self, on: date | None = None) -> bool:
         day = on or timezone.localdate()
         return self.withdrawn_at is None and (self.valid_until is None or self.valid_until >= day)
 
