@@ -2,8 +2,9 @@
 
 from ninja import Router
 
-from peerbridge.evaluation import api_fidelity, api_reports
+from peerbridge.evaluation import api_fidelity, api_realist, api_reports
 
 router = Router(tags=["evaluation"])
 router.add_router("", api_fidelity.router)
 router.add_router("", api_reports.router)
+router.add_router("", api_realist.router)
