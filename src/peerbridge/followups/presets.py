@@ -34,6 +34,7 @@ from peerbridge.followups.models import (
     Unless,
 )
 from peerbridge.organisations.models import Programme
+from peerbridge.outcomes.schedules import timepoints_of
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class RuleSpec:
     unless: str = Unless.NOTHING
     recipient: str = ""
     message: str = ""
+    timepoint_code: str = ""  # a questionnaire rule: the programme's timepoint
 
 
 def work_item(
@@ -178,8 +180,62 @@ CRISIS_TRANSITION = PresetSpec(
     ),
 )
 
+
+def questionnaire(
+    title: str, event: str, offset_days: int, window_days: int, role: str, timepoint: str
+) -> RuleSpec:
+    return RuleSpec(
+        title, event, offset_days, Action.QUESTIONNAIRE, role, window_days, timepoint_code=timepoint
+    )
+
+
+QUESTIONNAIRES = PresetSpec(
+    key="questionnaires",
+    name=gettext_noop("Outcome questionnaires: baseline, 4 and 12 weeks, exit, 6 months"),
+    description=gettext_noop(
+        "A participant is asked the programme's questionnaires when placed on the waiting "
+        "list, 4 and 12 weeks after the first contact, at the end of the programme and six "
+        "months later. Each time they get a link by email or text message where they agreed "
+        "to it, and their peer (or the coordinator, before and after the match) is asked to "
+        "help them complete it, in an interview if they prefer."
+    ),
+    rules=(
+        questionnaire(
+            gettext_noop("Baseline questionnaire"),
+            Event.WAITING,
+            0,
+            14,
+            Role.COORDINATOR,
+            "baseline",
+        ),
+        questionnaire(
+            gettext_noop("4-week questionnaire"), Event.FIRST_CONTACT, 28, 14, Role.PEER, "week4"
+        ),
+        questionnaire(
+            gettext_noop("12-week questionnaire"), Event.FIRST_CONTACT, 84, 14, Role.PEER, "week12"
+        ),
+        questionnaire(
+            gettext_noop("End-of-programme questionnaire"),
+            Event.PROGRAMME_END,
+            0,
+            21,
+            Role.COORDINATOR,
+            "exit",
+        ),
+        questionnaire(
+            gettext_noop("6-month follow-up questionnaire"),
+            Event.PROGRAMME_END,
+            182,
+            30,
+            Role.COORDINATOR,
+            "followup6m",
+        ),
+    ),
+)
+
 PRESETS: dict[str, PresetSpec] = {
-    spec.key: spec for spec in (PARENT_TO_PARENT, BEFORE_DISCHARGE, CRISIS_TRANSITION)
+    spec.key: spec
+    for spec in (PARENT_TO_PARENT, BEFORE_DISCHARGE, CRISIS_TRANSITION, QUESTIONNAIRES)
 }
 
 
@@ -203,8 +259,12 @@ def preset_apply(*, programme: Programme, key: str, actor: User | None) -> Playb
     playbook.full_clean()
     playbook.save()
     audit_instance(actor=actor, action=AuditAction.CREATE, instance=playbook)
+    timepoints = {row.code: row for row in timepoints_of(programme)}
     for position, rule_spec in enumerate(spec.rules):
         fields = asdict(rule_spec)
+        code = fields.pop("timepoint_code")
+        if code:
+            fields["timepoint"] = timepoints.get(code)
         fields["title"] = _(rule_spec.title)
         fields["message"] = _(rule_spec.message) if rule_spec.message else ""
         rule = Rule(playbook=playbook, position=position, **fields)

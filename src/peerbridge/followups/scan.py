@@ -30,7 +30,7 @@ from functools import partial
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from peerbridge.core.audit import Action as AuditAction
@@ -49,6 +49,8 @@ from peerbridge.followups.tasks import send_work_item_message
 from peerbridge.matching.check_ins import check_ins_start
 from peerbridge.matching.models import Match
 from peerbridge.organisations.models import Programme
+from peerbridge.outcomes.models import Assessment
+from peerbridge.outcomes.schedules import Due, assessments_open
 from peerbridge.support.configuration import support_settings
 from peerbridge.support.stalls import IN_TOUCH, silent_since
 
@@ -67,6 +69,7 @@ class ScanResult:
     messages_queued: int = 0
     messages_failed: int = 0
     check_ins_opened: int = 0
+    assessments_opened: int = 0
     failed_rules: list[int] = field(default_factory=list)
 
     def __str__(self) -> str:
@@ -74,7 +77,8 @@ class ScanResult:
             f"{self.created} work item(s) from {self.rules} rule(s), "
             f"{self.retired} closed as overtaken; "
             f"{self.messages_queued} message(s) queued, {self.messages_failed} not sent; "
-            f"{self.check_ins_opened} check-in(s) opened"
+            f"{self.check_ins_opened} check-in(s) opened; "
+            f"{self.assessments_opened} questionnaire(s) opened"
         )
         if self.failed_rules:
             text += f"; rules that failed: {', '.join(map(str, self.failed_rules))}"
@@ -87,7 +91,7 @@ def scan(*, today: date | None = None) -> ScanResult:
     result = ScanResult(today=day)
     rules = Rule.objects.filter(
         playbook__is_active=True, playbook__programme__status=Programme.Status.ACTIVE
-    ).select_related("playbook__programme")
+    ).select_related("playbook__programme", "timepoint")
     for rule in rules:
         result.rules += 1
         try:
@@ -136,6 +140,8 @@ def _scan_rule(rule: Rule, day: date, result: ScanResult) -> None:
             _queue_messages(created, result)
         elif rule.action == Action.CHECK_IN:
             _open_check_ins(created, result)
+        elif rule.action == Action.QUESTIONNAIRE:
+            _open_assessments(rule, created, result)
 
 
 def _due_items(
@@ -194,6 +200,8 @@ def _retire(rule: Rule) -> int:
     (or whose match is no longer under way), and after a participant's closure the
     programme-end item (done: the closure was the work) or any other item the closure
     makes pointless. Returns how many were closed."""
+    if rule.action == Action.QUESTIONNAIRE:
+        return _retire_answered(rule)
     if rule.event == Event.STALLED:
         return _retire_stalls(rule)
     if rule.event == Event.PROGRAMME_END or rule.unless == Unless.CLOSED:
@@ -239,6 +247,28 @@ def _retire_stalls(rule: Rule) -> int:
         pk for pk, match_id, subject in items if now_stalled_since.get(match_id) != subject
     ]
     return _close_items(overtaken, status=WorkItem.Status.CANCELLED, completed_at=timezone.now())
+
+
+def _retire_answered(rule: Rule) -> int:
+    """Close the questionnaire items whose assessment is over: done when completed,
+    no longer needed when declined or its window closed."""
+    if rule.timepoint_id is None:
+        return 0
+    assessment = Assessment.objects.filter(
+        enrolment_id=OuterRef("enrolment_id"), timepoint_id=rule.timepoint_id
+    )
+    completed = assessment.filter(status=Assessment.Status.COMPLETED)
+    done = list(_open_items(rule).filter(Exists(completed)).values_list("pk", flat=True))
+    closed = _close_items(
+        done,
+        status=WorkItem.Status.DONE,
+        completed_at=Subquery(completed.values("completed_at")[:1]),
+    )
+    over = assessment.filter(status__in=[Assessment.Status.DECLINED, Assessment.Status.EXPIRED])
+    dropped = list(_open_items(rule).filter(Exists(over)).values_list("pk", flat=True))
+    return closed + _close_items(
+        dropped, status=WorkItem.Status.CANCELLED, completed_at=timezone.now()
+    )
 
 
 def _retire_closed(rule: Rule) -> int:
@@ -292,6 +322,19 @@ def _queue_messages(created: list[WorkItem], result: ScanResult) -> None:
             result.messages_queued += 1
         else:
             result.messages_failed += 1
+
+
+def _open_assessments(rule: Rule, created: list[WorkItem], result: ScanResult) -> None:
+    """Open the participant's questionnaires at the rule's timepoint (and send the link
+    where they can be reached); the work item asks the peer or coordinator to help."""
+    if rule.timepoint is None:
+        return
+    result.assessments_opened += len(
+        assessments_open(
+            timepoint=rule.timepoint,
+            due=[Due(enrolment_id=item.enrolment_id, due_on=item.due_on) for item in created],
+        )
+    )
 
 
 def _open_check_ins(created: list[WorkItem], result: ScanResult) -> None:

@@ -52,3 +52,9 @@ PROGRESS_VIEW = role_policy(
     {*RUNNERS, R.SUPERVISOR, R.PEER_SUPPORTER, R.PARTICIPANT},
     "A participant and their peer (and staff over the programme) see the participant's progress.",
 )
+QUESTIONNAIRE_ASK = role_policy(
+    "outcomes.questionnaire_ask",
+    {*RUNNERS, R.SUPERVISOR, R.PEER_SUPPORTER},
+    "A peer (for their participants) or staff member asks for a questionnaire, sends its "
+    "link, or enters answers given in an interview or on paper.",
+)

@@ -14,6 +14,7 @@ from peerbridge.core.access import Policy
 from peerbridge.core.audit import Action, audit_instance
 from peerbridge.organisations.selectors import AnyUser
 from peerbridge.outcomes import policies
+from peerbridge.outcomes.models import Assessment
 from peerbridge.referrals.models import Enrolment
 from peerbridge.support.goal_selectors import enrolments_reached
 from peerbridge.workforce.selectors import as_pk
@@ -42,3 +43,36 @@ def access_outcome_enrolment(
         raise Http404
     audit_instance(actor=user, action=Action.READ, instance=enrolment.person)
     return enrolment
+
+
+def access_assessment(user: AnyUser, assessment_id: Any, policy: Policy) -> Assessment:
+    """An assessment of a participant `user` reaches under `policy` (404 outside, 403 in
+    sight without the right; the read of the person audited)."""
+    pk = as_pk(assessment_id)
+    rows = Assessment.objects.select_related("programme", "person", "enrolment", "timepoint")
+    found = rows.filter(pk=pk, enrolment__in=outcome_enrolments(user, policy).values("pk")).first()
+    if found is None:
+        seen = outcome_enrolments(user, policies.QUESTIONNAIRE_VIEW).values("pk")
+        if (
+            policy is not policies.QUESTIONNAIRE_VIEW
+            and rows.filter(pk=pk, enrolment__in=seen).exists()
+        ):
+            raise PermissionDenied
+        raise Http404
+    audit_instance(actor=user, action=Action.READ, instance=found.person)
+    audit_instance(actor=user, action=Action.READ, instance=found)
+    return found
+
+
+def assessments_of(enrolment: Enrolment) -> list[Assessment]:
+    return list(
+        Assessment.objects.filter(enrolment=enrolment)
+        .select_related("timepoint")
+        .prefetch_related("responses")
+        .order_by("-due_on", "-id")
+    )
+
+
+def reaches(user: AnyUser, enrolment_id: int, policy: Policy) -> bool:
+    """Whether `user` reaches the enrolment's outcomes under `policy` (to show a button)."""
+    return outcome_enrolments(user, policy).filter(pk=enrolment_id).exists()
