@@ -153,7 +153,9 @@ def assessment_new(request: HttpRequest, enrolment_id: int) -> HttpResponse:
     enrolment = access_outcome_enrolment(
         user, enrolment_id, policies.QUESTIONNAIRE_ASK, seen_under=policies.QUESTIONNAIRE_VIEW
     )
-    form = AssessmentNewForm(request.POST or None, choices=_instrument_choices())
+    form = AssessmentNewForm(
+        request.POST if request.method == "POST" else None, choices=_instrument_choices()
+    )
     if request.method == "POST" and form.is_valid():
         try:
             assessment = schedules.assessment_create(
@@ -332,7 +334,7 @@ def timepoint_edit(request: HttpRequest, timepoint_id: int) -> HttpResponse:
         raise Http404
     access_programme(user=user, programme_id=found.programme_id, policy=policies.SCHEDULE_EDIT)
     form = TimepointForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         choices=_instrument_choices(),
         initial={
             "label": found.label,
@@ -369,7 +371,10 @@ def timepoint_edit(request: HttpRequest, timepoint_id: int) -> HttpResponse:
 def licence_list(request: HttpRequest) -> HttpResponse:
     user = acting_user(request)
     needing = licences.licensed_instruments()
-    form = LicenceForm(request.POST or None, choices=[(item.code, item.title) for item in needing])
+    form = LicenceForm(
+        request.POST if request.method == "POST" else None,
+        choices=[(item.code, item.title) for item in needing],
+    )
     if request.method == "POST" and form.is_valid():
         try:
             licences.licence_record(
