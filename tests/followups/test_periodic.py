@@ -38,6 +38,7 @@ def test_the_schedule_names_the_daily_jobs() -> None:
         "purge-imports",
         "safety-escalate",
         "notifications-digest",
+        "outcomes-expire",
     }
     assert JOBS["safety-escalate"].period == timedelta(minutes=5)
     assert all(

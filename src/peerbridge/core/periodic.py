@@ -66,6 +66,13 @@ def _notifications_digest(day: date) -> str:
     return f"Queued {sent} daily digest(s)."
 
 
+def _outcomes_expire(day: date) -> str:
+    from peerbridge.outcomes.schedules import expire_past
+
+    closed = expire_past(today=day)
+    return f"Closed {closed} questionnaire window(s) that had passed."
+
+
 IMPORT_RETENTION_DAYS = 14
 ESCALATION_EVERY = timedelta(minutes=5)
 
@@ -80,6 +87,12 @@ def _purge_imports(day: date) -> str:
 JOBS: dict[str, Job] = {
     job.name: job
     for job in (
+        Job(
+            "outcomes-expire",
+            DAY,
+            _outcomes_expire,
+            "Close questionnaire windows that have passed (answers so far are kept).",
+        ),
         Job(
             "followups-scan",
             DAY,
