@@ -159,7 +159,7 @@ def test_closure_cancels_the_open_stall_item_of_the_match(ending: Any) -> None:
 
 
 def test_every_preset_watches_stalls_and_closes_at_the_end(db: None) -> None:
-    for spec in PRESETS.values():
+    for spec in (spec for spec in PRESETS.values() if spec.pathway):
         events = [(r.event, r.role, r.offset_days) for r in spec.rules]
         assert (Event.STALLED, Role.PEER, 0) in events, spec.key
         assert (Event.STALLED, Role.COORDINATOR, 7) in events, spec.key

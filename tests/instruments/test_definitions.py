@@ -14,7 +14,19 @@ from peerbridge.instruments import get_instrument, instrument_codes
 from peerbridge.instruments.model import DefinitionError
 from peerbridge.instruments.registry import loinc_check_digit, parse
 
-FREE = {"cbi", "phq9", "phq2", "gad7", "gad2", "qpr15", "barc10", "brs", "gbo"}
+FREE = {
+    "cbi",
+    "phq9",
+    "phq2",
+    "gad7",
+    "gad2",
+    "qpr15",
+    "barc10",
+    "brs",
+    "gbo",
+    "mech_participant",
+    "mech_peer",
+}
 LICENSED = {"wemwbs", "epds"}
 # Free to use, but the item wording is a placeholder until taken from the published form.
 PLACEHOLDER_WORDING = {"qpr15", "barc10", "wemwbs", "epds"}

@@ -100,6 +100,9 @@ class PresetSpec:
     name: str
     description: str
     rules: tuple[RuleSpec, ...]
+    # A care pathway watches stalls and closes at the end; an add-on (the outcome
+    # questionnaires) runs beside one.
+    pathway: bool = True
 
 
 PARENT_TO_PARENT = PresetSpec(
@@ -231,6 +234,7 @@ QUESTIONNAIRES = PresetSpec(
             "followup6m",
         ),
     ),
+    pathway=False,
 )
 
 PRESETS: dict[str, PresetSpec] = {

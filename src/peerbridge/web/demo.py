@@ -20,6 +20,7 @@ from peerbridge.organisations.roles import Role
 from peerbridge.people.models import Person
 from peerbridge.people.services import person_create
 from peerbridge.web.demo_matching import load_demo_matching_for
+from peerbridge.web.demo_outcomes import load_demo_outcomes_for
 from peerbridge.web.demo_people import load_demo_people
 from peerbridge.web.demo_support import load_demo_support_for
 from peerbridge.web.demo_workforce import load_demo_workforce_for
@@ -302,4 +303,5 @@ def load_demo() -> list[DemoLogin]:
     load_demo_support_for(
         organisation=organisation, programmes=programmes, staff=staff, sites=sites
     )
+    load_demo_outcomes_for(programmes=programmes)
     return logins
