@@ -116,3 +116,15 @@ def body(pattern: str, method: str, world: Any, persona: str) -> dict[str, Any] 
     if pattern == "api/v1/assessments/<assessment_id>/decline":
         return {}
     return None
+
+
+EXPECTED.update(
+    {
+        ("evaluation/", "GET"): role_gate(
+            cells(("coordinator", "leader", "admin", "evaluator"), 200)
+        ),
+        ("evaluation/", "POST"): role_gate(
+            cells(("coordinator", "leader", "admin", "evaluator"), 405)
+        ),
+    }
+)

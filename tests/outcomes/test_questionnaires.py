@@ -199,19 +199,21 @@ def test_answers_are_kept_and_resumed_from_the_same_link(world: World) -> None:
 
 def test_finishing_with_questions_missing_shows_them_and_completes_nothing(world: World) -> None:
     match = working_match(world.programme_a)
-    token = schedules.link_issue(assessment=open_assessment(match), actor=None)
+    assessment = open_assessment(match)
+    token = schedules.link_issue(assessment=assessment, actor=None)
     status, page = post_answers(Client(), token, {"q1": "1"}, "finish")
     assert status == 422
     assert "Please answer this question" in page
-    assert not Response.objects.filter(status=Response.Status.COMPLETE).exists()
+    assert not assessment.responses.filter(status=Response.Status.COMPLETE).exists()
 
 
 def test_an_answer_outside_the_options_is_a_field_error(world: World) -> None:
     match = working_match(world.programme_a)
-    token = schedules.link_issue(assessment=open_assessment(match), actor=None)
+    assessment = open_assessment(match)
+    token = schedules.link_issue(assessment=assessment, actor=None)
     status, _page = post_answers(Client(), token, {**answers([0] * 9), "q3": "7"}, "finish")
     assert status == 422
-    assert not Response.objects.filter(status=Response.Status.COMPLETE).exists()
+    assert not assessment.responses.exists()
 
 
 @pytest.mark.parametrize("token", ["nope", "x" * 500, "%00"])
@@ -341,7 +343,7 @@ def test_the_scan_opens_each_timepoint_once_and_closes_the_item_when_answered(
 def test_windows_that_pass_close_the_assessment(world: World) -> None:
     match = working_match(world.programme_a)
     assessment = open_assessment(match)
-    assert schedules.expire_past(today=assessment.closes_on + timedelta(days=1)) == 1
+    assert schedules.expire_past(today=assessment.closes_on + timedelta(days=1)) >= 1
     assessment.refresh_from_db()
     assert assessment.status == Assessment.Status.EXPIRED
     assert assessment.link_digest == ""

@@ -17,7 +17,7 @@ from tests.conftest import World, client_for, persona_user
 
 pytestmark = pytest.mark.django_db
 
-STAFF_KEYS = {"outbox", "on_call", "safety_settings", "support_settings"}
+STAFF_KEYS = {"outbox", "on_call", "safety_settings", "support_settings", "questionnaires"}
 
 
 def _links(persona: str) -> dict[str, str]:

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.responses import Status
@@ -210,16 +211,17 @@ def enter_response(
     `complete` the response is scored as final and any safety item raises a flag."""
     user = acting_user(request)
     found = access_assessment(user, assessment_id, policies.QUESTIONNAIRE_ASK)
-    response = response_start(
-        assessment=found, instrument=payload.instrument, mode=payload.mode, actor=user
-    )
-    saved = response_save(
-        response=response,
-        answers=payload.answers,
-        complete=payload.complete,
-        actor=user,
-        mode=payload.mode,
-    )
+    with transaction.atomic():  # a refused answer leaves nothing behind
+        response = response_start(
+            assessment=found, instrument=payload.instrument, mode=payload.mode, actor=user
+        )
+        saved = response_save(
+            response=response,
+            answers=payload.answers,
+            complete=payload.complete,
+            actor=user,
+            mode=payload.mode,
+        )
     return Status(201, _response(saved))
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -80,12 +81,13 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
         if throttled(request, prefix="questionnaire", limit=ANSWER_LIMIT):
             return _closed(request, "busy", 429)
         try:
-            response = response_start(
-                assessment=assessment, instrument=code, mode=Mode.LINK, actor=None
-            )
-            response = response_save(
-                response=response, answers=form.answers(), complete=form.finishing, actor=None
-            )
+            with transaction.atomic():  # a refused answer leaves nothing behind
+                response = response_start(
+                    assessment=assessment, instrument=code, mode=Mode.LINK, actor=None
+                )
+                response = response_save(
+                    response=response, answers=form.answers(), complete=form.finishing, actor=None
+                )
         except ValidationError as error:
             show_service_errors(form, error)
         else:
@@ -194,15 +196,13 @@ def assessment(request: HttpRequest, assessment_id: int) -> HttpResponse:
                 "scales": [_scale_row(scale, response) for scale in instrument.scales],
             }
         )
-    may_ask = (
-        found.enrolment_id is not None
-        and reaches(user, found.enrolment_id, policies.QUESTIONNAIRE_ASK)
-        and not found.is_done
-    )
+    open_here = found.enrolment_id is not None and not found.is_done
+    may_ask = open_here and reaches(user, found.enrolment_id, policies.QUESTIONNAIRE_ASK)
+    may_answer = open_here and reaches(user, found.enrolment_id, policies.QUESTIONNAIRE_ENTER)
     return render(
         request,
         "outcomes/assessment.html",
-        {"assessment": found, "parts": parts, "may_ask": may_ask},
+        {"assessment": found, "parts": parts, "may_ask": may_ask, "may_answer": may_answer},
     )
 
 
@@ -232,16 +232,17 @@ def enter(request: HttpRequest, assessment_id: int, code: str) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            response = response_start(
-                assessment=found, instrument=code, mode=form.cleaned_data["mode"], actor=user
-            )
-            response_save(
-                response=response,
-                answers=form.answers(),
-                complete=form.finishing,
-                actor=user,
-                mode=form.cleaned_data["mode"],
-            )
+            with transaction.atomic():  # a refused answer leaves nothing behind
+                response = response_start(
+                    assessment=found, instrument=code, mode=form.cleaned_data["mode"], actor=user
+                )
+                response_save(
+                    response=response,
+                    answers=form.answers(),
+                    complete=form.finishing,
+                    actor=user,
+                    mode=form.cleaned_data["mode"],
+                )
         except ValidationError as error:
             show_service_errors(form, error)
         else:

@@ -73,6 +73,8 @@ def assessments_of(enrolment: Enrolment) -> list[Assessment]:
     )
 
 
-def reaches(user: AnyUser, enrolment_id: int, policy: Policy) -> bool:
+def reaches(user: AnyUser, enrolment_id: int | None, policy: Policy) -> bool:
     """Whether `user` reaches the enrolment's outcomes under `policy` (to show a button)."""
+    if enrolment_id is None:
+        return False
     return outcome_enrolments(user, policy).filter(pk=enrolment_id).exists()

@@ -19,6 +19,7 @@ from peerbridge.core.models import User
 from peerbridge.matching.models import Match
 from peerbridge.organisations.models import Programme
 from peerbridge.organisations.selectors import programmes_in_scope
+from peerbridge.outcomes.models import Assessment
 from peerbridge.people.models import Consent, Person
 from peerbridge.people.selectors import own_person
 from peerbridge.referrals.models import OPEN_STATUSES, Enrolment
@@ -49,6 +50,7 @@ class ProgrammePart:
     match: Match | None
     last_contact: Contact | None
     active_goals: int
+    questionnaires_waiting: int
     groups: list[GroupPlace]
     consent: Consent | None
 
@@ -111,7 +113,19 @@ def _enrolments(user: User, person: Person) -> list[Enrolment]:
             person=person, status__in=OPEN_STATUSES, programme_id__in=programmes
         )
         .select_related("programme")
-        .annotate(active_goals=Count("goals", filter=Q(goals__status=Goal.Status.ACTIVE)))
+        .annotate(
+            active_goals=Count("goals", filter=Q(goals__status=Goal.Status.ACTIVE)),
+            questionnaires_waiting=Subquery(
+                Assessment.objects.filter(
+                    enrolment=OuterRef("pk"),
+                    status__in=[Assessment.Status.OPEN, Assessment.Status.STARTED],
+                    closes_on__gte=timezone.localdate(),
+                )
+                .values("enrolment")
+                .annotate(n=Count("pk"))
+                .values("n")[:1]
+            ),
+        )
         .order_by("programme__name", "pk")
     )
 
@@ -167,6 +181,7 @@ def participant_home(*, user: User, today: date | None = None) -> ParticipantHom
                 match=match,
                 last_contact=contacts.get(match.pk) if match is not None else None,
                 active_goals=enrolment.active_goals,  # type: ignore[attr-defined]
+                questionnaires_waiting=enrolment.questionnaires_waiting or 0,  # type: ignore[attr-defined]
                 groups=groups.get(enrolment.pk, []),
                 consent=consents.get(enrolment.programme_id),
             )

@@ -10,17 +10,20 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from peerbridge.core.access import Policy
+from peerbridge.evaluation import policies as evaluation_policies
 from peerbridge.followups import policies as followup_policies
 from peerbridge.matching import policies as matching_policies
 from peerbridge.notifications import policies as notification_policies
 from peerbridge.organisations import policies
 from peerbridge.organisations.models import Programme
+from peerbridge.organisations.roles import Role
 from peerbridge.organisations.selectors import (
     AnyUser,
     active_assignments,
     programmes_in_scope,
     user_roles,
 )
+from peerbridge.outcomes import policies as outcome_policies
 from peerbridge.referrals import policies as referral_policies
 from peerbridge.safety import policies as safety_policies
 from peerbridge.support import policies as support_policies
@@ -49,6 +52,12 @@ PROGRAMME_PAGES: list[tuple[Policy, str | Promise, str, str]] = [
         _("Support settings"),
         "support:settings",
         "support_settings",
+    ),
+    (
+        outcome_policies.SCHEDULE_EDIT,
+        _("Questionnaire schedule"),
+        "outcomes:schedule",
+        "questionnaires",
     ),
 ]
 
@@ -136,12 +145,22 @@ def links_for(user: AnyUser) -> list[NavLink]:
         links.append(NavLink(_("My matches"), reverse("matching:my_matches"), "my_matches"))
     if roles & safety_policies.FLAG_VIEW.roles:
         links.append(NavLink(_("My flags"), reverse("safety:my_flags"), "flags"))
+    if roles & workforce_policies.PEER_SELF.roles:
+        links.append(
+            NavLink(_("My fidelity observations"), reverse("evaluation:fidelity_mine"), "fidelity")
+        )
+    if Role.PARTICIPANT in roles:
+        links.append(NavLink(_("My progress"), reverse("outcomes:my_progress"), "progress"))
+    if roles & evaluation_policies.REPORT_VIEW.roles:
+        links.append(NavLink(_("Evaluation"), reverse("evaluation:index"), "evaluation"))
     if roles & referral_policies.REFERRAL_STATUS_VIEW.roles:
         links.append(NavLink(_("Refer someone"), reverse("referrals:referral_create"), "refer"))
         links.append(NavLink(_("My referrals"), reverse("referrals:my_referrals"), "referrals"))
     if roles & referral_policies.DIRECTORY_VIEW.roles:
         links.append(NavLink(_("Directory"), reverse("directory:service_search"), "directory"))
     links.extend(programme_links_for(user))
+    if roles & outcome_policies.LICENCE_RECORD.roles:
+        links.append(NavLink(_("Questionnaire licences"), reverse("outcomes:licences"), "licences"))
     if roles & policies.AUDIT_VIEW.roles:
         links.append(NavLink(_("Audit log"), reverse("web:audit_log"), "audit"))
     links.append(NavLink(_("Messages"), reverse("notifications:inbox"), "messages"))
