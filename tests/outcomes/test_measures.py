@@ -252,7 +252,9 @@ def test_removing_a_measure_is_audited_and_refused_to_the_participant(world: Wor
         measure_delete(measure=measure, actor=participant_user_of(match.enrolment))
     pk = measure.pk
     measure_delete(measure=measure, actor=user_of("coordinator"))
-    assert not Measure.objects.filter(pk=pk).exists()
+    assert not Measure.objects.filter(pk=pk).exists()  # gone from every list
+    kept = Measure.every.get(pk=pk)  # but withdrawn, not deleted
+    assert kept.withdrawn_at is not None and kept.withdrawn_by == user_of("coordinator")
     assert AuditEvent.objects.filter(
-        action="delete", object_type="outcomes.measure", object_id=str(pk)
+        action="update", object_type="outcomes.measure", object_id=str(pk)
     ).exists()

@@ -313,12 +313,14 @@ def measure_record(
 
 @transaction.atomic
 def measure_delete(*, measure: Measure, actor: User) -> None:
-    """Remove a measure entered in error. The audit log keeps that it existed and who
-    removed it (not its value)."""
+    """Withdraw a measure entered in error: it leaves every list, report and export;
+    the row and the audit log keep that it existed and who withdrew it."""
     if not may_record_measures(actor, measure.enrolment):
         raise PermissionDenied
-    audit_instance(actor=actor, action=Action.DELETE, instance=measure)
-    measure.delete()
+    measure.withdrawn_at = timezone.now()
+    measure.withdrawn_by = actor
+    measure.save(update_fields=["withdrawn_at", "withdrawn_by"])
+    audit_instance(actor=actor, action=Action.UPDATE, instance=measure)
 
 
 # --- Selectors --------------------------------------------------------------------

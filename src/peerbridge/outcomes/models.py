@@ -229,9 +229,17 @@ class MeasureSource(models.TextChoices):
     PEER_OBSERVED = "peer_observed", _("Seen by the peer")
 
 
+class CurrentMeasures(models.Manager["Measure"]):
+    """Measures not withdrawn: what every page, report and export reads."""
+
+    def get_queryset(self) -> models.QuerySet[Measure]:
+        return super().get_queryset().filter(withdrawn_at__isnull=True)
+
+
 class Measure(models.Model):
     """One physiological or behavioural measurement of a participant, with its unit and
-    where it came from."""
+    where it came from. One entered in error is withdrawn, never deleted: the row stays
+    (for the audit trail) and drops out of every list."""
 
     programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="measures")
     enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="measures")
@@ -248,9 +256,23 @@ class Measure(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     recorded_at = models.DateTimeField(default=timezone.now)
+    withdrawn_at = models.DateTimeField(null=True, blank=True, editable=False)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+
+    every = models.Manager()
+    objects = CurrentMeasures()
 
     class Meta:
         ordering = ["-measured_on", "-id"]
+        default_manager_name = "objects"
+        base_manager_name = "every"
         indexes = [
             models.Index(fields=["enrolment", "kind", "measured_on"]),
             models.Index(fields=["programme", "kind", "measured_on"]),
