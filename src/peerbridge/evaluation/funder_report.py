@@ -265,14 +265,16 @@ def _workforce(programme: Programme, period: Period, site: Site | None) -> Secti
 
 
 def _outcomes(programme: Programme, period: Period, site: Site | None) -> list[Change]:
-    rows = Response.objects.filter(
-        period.q("completed_at"),
-        site_q(site, "person"),
-        programme=programme,
-        enrolment__isnull=False,
-        status=Response.Status.COMPLETE,
-        score__isnull=False,
-    ).values("enrolment_id", "instrument", "score", "completed_at")
+    rows = analytics.endpoints(
+        Response.objects.filter(
+            period.q("completed_at"),
+            site_q(site, "person"),
+            programme=programme,
+            enrolment__isnull=False,
+            status=Response.Status.COMPLETE,
+            score__isnull=False,
+        )
+    )
     return analytics.changes_by_instrument(analytics.pairs_for(rows))
 
 
