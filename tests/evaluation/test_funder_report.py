@@ -349,3 +349,14 @@ def test_the_pdf_survives_markup_in_names(world: World) -> None:
     world.programme_a.name = "Peers & partners <north>"
     build(world.programme_a)
     assert report_pdf(funder_report(world.programme_a, PERIOD)).startswith(b"%PDF")
+
+
+def test_a_download_without_dates_covers_the_last_twelve_months_as_the_page_does(
+    world: World,
+) -> None:
+    url = reverse("evaluation:funder_report", args=[world.programme_a.pk])
+    reply = client_for("leader").get(url, {"file_format": "csv"})
+    assert reply.status_code == 200
+    today = timezone.localdate()
+    expected = f"{(today - timedelta(days=365)).isoformat()} – {today.isoformat()}"
+    assert expected in reply.content.decode()

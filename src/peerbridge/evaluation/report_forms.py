@@ -75,6 +75,11 @@ class FunderReportForm(PeriodForm):
         ],
     )
 
+    def period(self) -> Period:
+        """No dates given: the last twelve months, as on first opening and in the API."""
+        chosen = super().period()
+        return chosen if chosen.start or chosen.end else default_period()
+
 
 class ExportForm(forms.Form):
     table = forms.ChoiceField(

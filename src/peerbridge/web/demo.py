@@ -19,6 +19,7 @@ from peerbridge.organisations.models import Organisation, Programme, RoleAssignm
 from peerbridge.organisations.roles import Role
 from peerbridge.people.models import Person
 from peerbridge.people.services import person_create
+from peerbridge.web.demo_evaluation import load_demo_evaluation_for
 from peerbridge.web.demo_matching import load_demo_matching_for
 from peerbridge.web.demo_outcomes import load_demo_outcomes_for
 from peerbridge.web.demo_people import load_demo_people
@@ -255,7 +256,9 @@ def _sites(organisation: Organisation) -> dict[str, Site]:
 
 
 @transaction.atomic
-def load_demo() -> list[DemoLogin]:
+def load_demo(*, evaluation: bool = True) -> list[DemoLogin]:
+    """The demo; `evaluation=False` leaves out fidelity observations and quotes (the test
+    suite's shared world, whose fidelity tests start from none)."""
     faker = Faker("en_US")
     faker.seed_instance(2026)
     organisation = Organisation.objects.filter(slug="bridges").first()
@@ -304,4 +307,6 @@ def load_demo() -> list[DemoLogin]:
         organisation=organisation, programmes=programmes, staff=staff, sites=sites
     )
     load_demo_outcomes_for(programmes=programmes)
+    if evaluation:
+        load_demo_evaluation_for(programmes=programmes, staff=staff)
     return logins
