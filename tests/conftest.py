@@ -33,7 +33,7 @@ PERSONAS = list(PERSONA_EMAILS)
 def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
     """The demo is the shared fixture world. Tests roll back what they change."""
     with django_db_blocker.unblock():
-        load_demo(evaluation=False)  # fidelity tests start with no observations
+        load_demo()
         User.objects.get_or_create(email=f"stranger@{DEMO_DOMAIN}")
 
 

@@ -359,6 +359,6 @@ def test_creations_are_audited() -> None:
 
 def test_loading_twice_changes_nothing() -> None:
     before = [model.objects.count() for model in (*MATCHING_MODELS, AuditEvent)]  # type: ignore[attr-defined]
-    load_demo(evaluation=False)  # the same demo as the suite's shared world
+    load_demo()
     after = [model.objects.count() for model in (*MATCHING_MODELS, AuditEvent)]  # type: ignore[attr-defined]
     assert after == before

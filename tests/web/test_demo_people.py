@@ -230,7 +230,7 @@ def test_loading_the_demo_again_adds_nothing() -> None:
         NavigationReferral,
     )
     before = [model.objects.count() for model in models]
-    load_demo(evaluation=False)  # the same demo as the suite's shared world
+    load_demo()
     assert [model.objects.count() for model in models] == before
 
 

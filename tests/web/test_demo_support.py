@@ -287,6 +287,6 @@ def test_creations_are_audited() -> None:
 
 def test_loading_twice_changes_nothing() -> None:
     before = [m.objects.count() for m in (*SUPPORT_MODELS, AuditEvent, User)]  # type: ignore[attr-defined]
-    load_demo(evaluation=False)  # the same demo as the suite's shared world
+    load_demo()
     after = [m.objects.count() for m in (*SUPPORT_MODELS, AuditEvent, User)]  # type: ignore[attr-defined]
     assert after == before

@@ -316,7 +316,7 @@ def test_creations_are_audited() -> None:
 def test_loading_twice_changes_nothing() -> None:
     watched = (*WORKFORCE_MODELS, User, Person, RoleAssignment, LivedExperience, AuditEvent)
     before = [model.objects.count() for model in watched]  # type: ignore[attr-defined]
-    load_demo(evaluation=False)  # the same demo as the suite's shared world
+    load_demo()
     programmes = {spec["letter"]: Programme.objects.get(code=spec["code"]) for spec in PROGRAMMES}
     organisation = programmes["a"].site.organisation
     staff = {u.email.split("@")[0]: u for u in User.objects.filter(email__endswith=DEMO_DOMAIN)}

@@ -256,9 +256,7 @@ def _sites(organisation: Organisation) -> dict[str, Site]:
 
 
 @transaction.atomic
-def load_demo(*, evaluation: bool = True) -> list[DemoLogin]:
-    """The demo; `evaluation=False` leaves out fidelity observations and quotes (the test
-    suite's shared world, whose fidelity tests start from none)."""
+def load_demo() -> list[DemoLogin]:
     faker = Faker("en_US")
     faker.seed_instance(2026)
     organisation = Organisation.objects.filter(slug="bridges").first()
@@ -307,6 +305,5 @@ def load_demo(*, evaluation: bool = True) -> list[DemoLogin]:
         organisation=organisation, programmes=programmes, staff=staff, sites=sites
     )
     load_demo_outcomes_for(programmes=programmes)
-    if evaluation:
-        load_demo_evaluation_for(programmes=programmes, staff=staff)
+    load_demo_evaluation_for(programmes=programmes, staff=staff)
     return logins
