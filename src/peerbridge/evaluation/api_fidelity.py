@@ -7,10 +7,9 @@ from typing import Annotated, Any
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
-from pydantic import BeforeValidator
 
 from peerbridge.api.pagination import Pages, paginate
-from peerbridge.api.values import plain
+from peerbridge.api.values import IsoDate, plain
 from peerbridge.core.access import acting_user, api_policy
 from peerbridge.evaluation import fidelity, implementation, policies
 from peerbridge.evaluation.models import FidelityElement, FidelityItem, FidelityObservation
@@ -19,14 +18,7 @@ from peerbridge.organisations.selectors import access_programme
 router = Router(tags=["evaluation"])
 
 
-def _iso_text(value: Any) -> Any:
-    """Dates come as ISO 8601 text; a number would read as a Unix time."""
-    if value is not None and not isinstance(value, str):
-        raise ValueError("Send an ISO 8601 date as text.")
-    return value
-
-
-Day = Annotated[date, BeforeValidator(_iso_text)]
+Day = IsoDate
 Rating = Annotated[int, Field(ge=0, le=2, strict=True)]
 Flag = Annotated[bool, Field(strict=True)]
 

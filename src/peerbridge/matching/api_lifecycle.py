@@ -10,10 +10,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
-from pydantic import BeforeValidator
 
 from peerbridge.api.pagination import Pages, paginate
-from peerbridge.api.values import plain
+from peerbridge.api.values import IsoDateTime, plain
 from peerbridge.core.access import acting_user, api_policy
 from peerbridge.matching import lifecycle, policies
 from peerbridge.matching.models import (
@@ -30,17 +29,10 @@ from peerbridge.workforce.selectors import access_profile
 router = Router()
 
 
-def _iso_text(value: Any) -> Any:
-    """Times come as ISO 8601 text; a number would read as a Unix time."""
-    if value is not None and not isinstance(value, str):
-        raise ValueError("Send an ISO 8601 date and time as text.")
-    return value
-
-
 Id = Annotated[int, Field(ge=1, le=2**63 - 1, strict=True)]
 QueryId = Annotated[int, Field(ge=1, le=2**63 - 1)]  # query strings are text
 Flag = Annotated[bool, Field(strict=True)]
-Moment = Annotated[datetime, BeforeValidator(_iso_text)]
+Moment = IsoDateTime
 Note = Annotated[str, Field(max_length=lifecycle.NOTE_MAX)]
 ReasonText = Annotated[str, Field(max_length=lifecycle.REASON_TEXT_MAX)]
 

@@ -15,6 +15,7 @@ from ninja.responses import Status
 from pydantic import BeforeValidator
 
 from peerbridge.api.pagination import Pages, paginate
+from peerbridge.api.values import IsoDate
 from peerbridge.core.access import SIGNED_IN, acting_user, api_policy
 from peerbridge.core.audit import Action, audit_many
 from peerbridge.outcomes import measures, policies
@@ -25,13 +26,6 @@ from peerbridge.outcomes.selectors import access_outcome_enrolment
 router = Router()
 
 
-def _iso_text(value: Any) -> Any:
-    """Dates come as ISO 8601 text; a number would read as a Unix time."""
-    if value is not None and not isinstance(value, str):
-        raise ValueError("Send an ISO 8601 date as text.")
-    return value
-
-
 def _number(value: Any) -> Any:
     """A JSON number or its text; true/false are not numbers."""
     if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
@@ -39,7 +33,7 @@ def _number(value: Any) -> Any:
     return value
 
 
-Day = Annotated[date, BeforeValidator(_iso_text)]
+Day = IsoDate
 Number = Annotated[Decimal, BeforeValidator(_number), Field(allow_inf_nan=False)]
 
 

@@ -13,8 +13,8 @@ from django.db import transaction
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.responses import Status
-from pydantic import BeforeValidator
 
+from peerbridge.api.values import IsoDate
 from peerbridge.core.access import Policy, acting_user, api_policy, holds_any_role
 from peerbridge.instruments.registry import get_instrument, instrument_codes
 from peerbridge.organisations.selectors import access_programme
@@ -36,13 +36,7 @@ def _require(request: HttpRequest, policy: Policy) -> None:
         raise PermissionDenied
 
 
-def _iso_text(value: Any) -> Any:
-    if value is not None and not isinstance(value, str):
-        raise ValueError("Send an ISO 8601 date as text.")
-    return value
-
-
-Day = Annotated[date, BeforeValidator(_iso_text)]
+Day = IsoDate
 Answer = Annotated[int, Field(strict=True)] | None
 
 

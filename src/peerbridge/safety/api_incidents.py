@@ -11,10 +11,9 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
-from pydantic import BeforeValidator
 
 from peerbridge.api.pagination import Pages, paginate
-from peerbridge.api.values import plain
+from peerbridge.api.values import IsoDateTime, plain
 from peerbridge.core.access import acting_user, api_policy
 from peerbridge.organisations.selectors import access_programme
 from peerbridge.safety import incidents as log
@@ -27,14 +26,7 @@ Id = Annotated[int, Field(ge=1, le=2**63 - 1, strict=True)]
 QueryId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 
-def _iso_text(value: Any) -> Any:
-    """Times come as ISO 8601 text; a number would read as a Unix time."""
-    if value is not None and not isinstance(value, str):
-        raise ValueError("Send an ISO 8601 date and time as text.")
-    return value
-
-
-Moment = Annotated[datetime, BeforeValidator(_iso_text)]
+Moment = IsoDateTime
 
 
 class IncidentFilters(Schema):

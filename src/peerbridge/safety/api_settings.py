@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema
 from ninja.responses import Status
-from pydantic import BeforeValidator
 
+from peerbridge.api.values import IsoDateTime, IsoTime
 from peerbridge.core.access import acting_user, api_policy
 from peerbridge.organisations.selectors import access_programme
 from peerbridge.safety import configuration as config
@@ -24,15 +24,8 @@ router = Router()
 Id = Annotated[int, Field(ge=1, le=2**63 - 1, strict=True)]
 
 
-def _iso_text(value: Any) -> Any:
-    """Times come as ISO 8601 text; a number would read as seconds."""
-    if value is not None and not isinstance(value, str):
-        raise ValueError("Send an ISO 8601 time as text.")
-    return value
-
-
-Moment = Annotated[datetime, BeforeValidator(_iso_text)]
-TimeOfDay = Annotated[time, BeforeValidator(_iso_text)]
+Moment = IsoDateTime
+TimeOfDay = IsoTime
 Weekday = Annotated[int, Field(ge=1, le=7, strict=True)]
 Minutes = Annotated[int, Field(ge=5, le=24 * 60, strict=True)]
 WorkingDays = Annotated[int, Field(ge=1, le=20, strict=True)]

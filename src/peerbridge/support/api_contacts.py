@@ -13,11 +13,10 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
-from pydantic import BeforeValidator
 
 from peerbridge.api.errors import ErrorOut
 from peerbridge.api.pagination import Pages, paginate
-from peerbridge.api.values import plain, plain_values
+from peerbridge.api.values import IsoDate, IsoDateTime, plain, plain_values
 from peerbridge.core.access import acting_user, api_policy
 from peerbridge.matching.selectors import access_match
 from peerbridge.referrals.models import ServiceCategory
@@ -34,18 +33,11 @@ from peerbridge.support.models import Contact, ContactAmendment, Mode, Setting, 
 router = Router()
 
 
-def _iso_text(value: Any) -> Any:
-    """Dates and times come as ISO 8601 text; a number would read as a Unix time."""
-    if value is not None and not isinstance(value, str):
-        raise ValueError("Send an ISO 8601 date or date and time as text.")
-    return value
-
-
 Id = Annotated[int, Field(ge=1, le=2**63 - 1, strict=True)]
 Flag = Annotated[bool, Field(strict=True)]
 Minutes = Annotated[int, Field(ge=0, le=contacts.MINUTES_MAX, strict=True)]
-Moment = Annotated[datetime, BeforeValidator(_iso_text)]
-Day = Annotated[date, BeforeValidator(_iso_text)]
+Moment = IsoDateTime
+Day = IsoDate
 Topic = Annotated[str, Field(min_length=1, max_length=120)]
 
 

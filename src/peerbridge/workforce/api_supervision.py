@@ -10,10 +10,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
-from pydantic import BeforeValidator
 
 from peerbridge.api.pagination import Pages, paginate
-from peerbridge.api.values import plain
+from peerbridge.api.values import IsoDate, IsoDateTime, plain
 from peerbridge.core.access import acting_user, api_policy, holds_any_role
 from peerbridge.organisations.selectors import (
     access_organisation,
@@ -34,19 +33,12 @@ from peerbridge.workforce.selectors import access_profile
 router = Router(tags=["workforce"])
 
 
-def _iso_text(value: Any) -> Any:
-    """Dates and times come as ISO 8601 text; a number would read as a Unix time."""
-    if value is not None and not isinstance(value, str):
-        raise ValueError("Send an ISO 8601 date or time as text.")
-    return value
-
-
 Id = Annotated[int, Field(ge=1, le=2**63 - 1, strict=True)]
 Hours = Annotated[Decimal, Field(ge=0, le=Decimal("999.9"), decimal_places=1)]
 Months = Annotated[int, Field(ge=1, le=240, strict=True)]
 Flag = Annotated[bool, Field(strict=True)]
-Day = Annotated[date, BeforeValidator(_iso_text)]
-Moment = Annotated[datetime, BeforeValidator(_iso_text)]
+Day = IsoDate
+Moment = IsoDateTime
 
 
 # ---------------------------------------------------------------------------------------
