@@ -68,6 +68,14 @@ def holds_any_role(user: Any, policy: Policy) -> bool:
     return bool(_role_resolver[0](user) & policy.roles)
 
 
+def require_roles(user: Any, policy: Policy) -> None:
+    """For routes with no object to scope by (lists, libraries, the user's own page):
+    a user holding none of the policy's roles is refused outright (403). Routes on an
+    object leave this to their access_* selector (404 outside scope)."""
+    if not holds_any_role(user, policy):
+        raise PermissionDenied
+
+
 def view_policy(policy: Policy) -> Callable[[ViewFunc], ViewFunc]:
     """Declare a Django view's policy. Non-public views require a signed-in user; a role
     policy also requires one of its roles somewhere (the object's scope is checked by

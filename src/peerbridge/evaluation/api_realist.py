@@ -8,11 +8,10 @@ from dataclasses import asdict
 from datetime import date
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
-from peerbridge.core.access import api_policy, holds_any_role
+from peerbridge.core.access import api_policy, require_roles
 from peerbridge.evaluation import policies, realist
 from peerbridge.organisations.selectors import access_programme
 
@@ -102,8 +101,7 @@ def get_realist_report(
 ) -> dict[str, Any]:
     """Outcome change by mechanism strength within each context (site, format,
     condition): n, mean change and Hedges' g per cell; exploratory, association only."""
-    if not holds_any_role(request.user, policies.REPORT_VIEW):
-        raise PermissionDenied
+    require_roles(request.user, policies.REPORT_VIEW)
     programme = access_programme(
         user=request.user, programme_id=programme_id, policy=policies.REPORT_VIEW
     )

@@ -8,14 +8,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.responses import Status
 
 from peerbridge.api.values import IsoDate
-from peerbridge.core.access import Policy, acting_user, api_policy, holds_any_role
+from peerbridge.core.access import acting_user, api_policy, require_roles
 from peerbridge.instruments.registry import get_instrument, instrument_codes
 from peerbridge.organisations.selectors import access_programme
 from peerbridge.outcomes import licences, policies, schedules
@@ -28,12 +27,6 @@ from peerbridge.outcomes.selectors import (
 )
 
 router = Router()
-
-
-def _require(request: HttpRequest, policy: Policy) -> None:
-    """Routes with no object to scope by still answer only to the policy's roles."""
-    if not holds_any_role(request.user, policy):
-        raise PermissionDenied
 
 
 Day = IsoDate
@@ -138,7 +131,7 @@ def _assessment(row: Assessment) -> dict[str, Any]:
 @api_policy(policies.QUESTIONNAIRE_VIEW)
 def list_instruments(request: HttpRequest) -> list[dict[str, Any]]:
     """The questionnaire library; `usable`: this deployment may send or enter it now."""
-    _require(request, policies.QUESTIONNAIRE_VIEW)
+    require_roles(request.user, policies.QUESTIONNAIRE_VIEW)
     licensed = licences.licences_in_force()
     rows = []
     for code in instrument_codes():
@@ -248,14 +241,14 @@ def _licence(row: InstrumentLicence) -> dict[str, Any]:
 @router.get("/instrument-licences", response=list[LicenceOut])
 @api_policy(policies.LICENCE_RECORD)
 def list_licences(request: HttpRequest) -> list[dict[str, Any]]:
-    _require(request, policies.LICENCE_RECORD)
+    require_roles(request.user, policies.LICENCE_RECORD)
     return [_licence(row) for row in InstrumentLicence.objects.all()]
 
 
 @router.post("/instrument-licences", response={201: LicenceOut})
 @api_policy(policies.LICENCE_RECORD)
 def record_licence(request: HttpRequest, payload: LicenceIn) -> Status[dict[str, Any]]:
-    _require(request, policies.LICENCE_RECORD)
+    require_roles(request.user, policies.LICENCE_RECORD)
     made = licences.licence_record(
         instrument=payload.instrument,
         holder=payload.holder,

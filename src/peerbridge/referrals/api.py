@@ -5,7 +5,6 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
@@ -14,7 +13,7 @@ from pydantic import StringConstraints
 from peerbridge.api.pagination import Pages, paginate
 from peerbridge.api.security import via_token
 from peerbridge.api.values import plain
-from peerbridge.core.access import Policy, acting_user, api_policy, holds_any_role
+from peerbridge.core.access import acting_user, api_policy, require_roles
 from peerbridge.core.disclosure import SMALL_CELL
 from peerbridge.organisations.selectors import access_programme
 from peerbridge.people.models import CONTACT_SCOPE_FOR_CHANNEL, Consent, ConsentScope, Person
@@ -247,12 +246,6 @@ class IntakeSummaryOut(Schema):
 # ---------------------------------------------------------------------------- helpers
 
 
-def require_role(request: HttpRequest, policy: Policy) -> None:
-    """Lists have no object to 404 on: a role outside the policy is refused outright."""
-    if not holds_any_role(request.user, policy):
-        raise PermissionDenied
-
-
 def _referral_source(request: HttpRequest, *, staff: bool) -> str:
     if not staff:
         return Enrolment.Source.CLINICIAN
@@ -374,7 +367,7 @@ def create_referral(request: HttpRequest, payload: ReferralIn) -> Status[dict[st
 def my_referrals(request: HttpRequest, pagination: Query[Pages.Input]) -> dict[str, Any]:
     """The caller's own referrals and their closed-loop status, while each person's
     consent lets the referrer see it."""
-    require_role(request, policies.REFERRAL_STATUS_VIEW)
+    require_roles(request.user, policies.REFERRAL_STATUS_VIEW)
     return paginate(selectors.referrals_for_referrer(user=request.user), pagination)
 
 

@@ -10,7 +10,7 @@ from ninja.responses import Status
 
 from peerbridge.api.pagination import Pages, paginate
 from peerbridge.api.values import plain
-from peerbridge.core.access import Policy, acting_user, api_policy
+from peerbridge.core.access import Policy, acting_user, api_policy, require_roles
 from peerbridge.core.audit import Action, audit_many
 from peerbridge.organisations.models import Programme
 from peerbridge.organisations.selectors import access_programme
@@ -20,7 +20,7 @@ from peerbridge.people.models import Consent, ConsentScope, Person
 from peerbridge.people.selectors import access_person
 from peerbridge.people.services import consent_record, consent_withdraw, person_update
 from peerbridge.referrals import selectors, services
-from peerbridge.referrals.api import CulturalGroup, LanguageCode, require_role
+from peerbridge.referrals.api import CulturalGroup, LanguageCode
 from peerbridge.referrals.models import Enrolment, EnrolmentStatus
 
 router = Router(tags=["people"])
@@ -232,7 +232,7 @@ def list_people(
     request: HttpRequest, filters: Query[PersonFilters], pagination: Query[Pages.Input]
 ) -> dict[str, Any]:
     """People the caller may see, by name; each person listed is a read, audited."""
-    require_role(request, people_policies.PERSON_VIEW)
+    require_roles(request.user, people_policies.PERSON_VIEW)
     page = paginate(selectors.people_search(user=request.user, q=filters.q), pagination)
     audit_many(
         actor=request.user,

@@ -6,14 +6,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
 from peerbridge.api.pagination import Pages, paginate
 from peerbridge.api.values import IsoDate, IsoDateTime, plain
-from peerbridge.core.access import acting_user, api_policy, holds_any_role
+from peerbridge.core.access import acting_user, api_policy, require_roles
 from peerbridge.organisations.selectors import (
     access_organisation,
     access_programme,
@@ -591,8 +591,7 @@ def get_session(request: HttpRequest, supervision_id: int) -> dict[str, Any]:
 def supervisor_page(request: HttpRequest) -> dict[str, Any]:
     """Your supervisees, overdue supervision first: caseload, last supervision, due date,
     the last three wellbeing check-ins (newest first), hold; open alerts oldest first."""
-    if not holds_any_role(request.user, policies.SUPERVISE):
-        raise PermissionDenied
+    require_roles(request.user, policies.SUPERVISE)
     page = sup.supervisor_page(user=request.user)
     return {
         "on": page.on,
