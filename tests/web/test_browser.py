@@ -2,51 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-from peerbridge.web.demo import DEMO_PASSWORD, load_demo
-
-CHROMIUM = Path(os.environ.get("PEERBRIDGE_CHROMIUM", "/usr/bin/chromium"))
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-    "--disable-quic",
-]
+from peerbridge.web.demo import DEMO_PASSWORD
+from tests.web.conftest import sign_in
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package.")
-    # Playwright's sync API runs an event loop in this thread; Django's ORM calls made by
-    # the test itself (not by the live server) are safe here.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def page(browser: Browser, live_server: object, transactional_db: None) -> Iterator[Page]:
-    load_demo()
-    context = browser.new_context(viewport={"width": 390, "height": 844})  # a phone
-    opened = context.new_page()
-    yield opened
-    context.close()
 
 
 def test_a_coordinator_edits_a_programme_cadence_and_sees_the_change(
@@ -91,15 +55,6 @@ def test_a_peer_of_another_programme_cannot_open_it(page: Page, live_server: obj
     expect(page.get_by_role("heading", level=1)).to_have_text("Not found")
 
 
-def _sign_in(page: Page, base: str, email: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Hello")
-
-
 def _open_referral(page: Page, base: str, name: str) -> None:
     page.goto(f"{base}/intake/")
     page.get_by_role("link", name="Intake queue").first.click()
@@ -141,7 +96,7 @@ def test_self_referral_to_enrolment_and_the_referrers_closed_loop(
     expect(page.get_by_role("heading", level=1)).to_have_text("Thank you: we have your request")
 
     # 2. A clinician refers a patient, with their agreement to hear back.
-    _sign_in(page, base, "referrer@demo.peerbridge.test")
+    sign_in(page, base, "referrer@demo.peerbridge.test")
     page.get_by_role("link", name="Refer someone").click()
     page.get_by_label(re.compile(r"^Programme:?$")).select_option(label="New mothers' mentors")
     page.get_by_label("First name").fill("Kemal")
@@ -153,7 +108,7 @@ def test_self_referral_to_enrolment_and_the_referrers_closed_loop(
     expect(page.get_by_role("row").filter(has_text="Kemal")).to_contain_text("Received")
 
     # 3. The coordinator works both referrals from the queue.
-    _sign_in(page, base, "coordinator.c@demo.peerbridge.test")
+    sign_in(page, base, "coordinator.c@demo.peerbridge.test")
     _open_referral(page, base, "Lucia Ferreira")
     _log_attempt(page, "No answer")
     expect(page.get_by_text("1 of 3 attempts without reaching them")).to_be_visible()
@@ -166,7 +121,7 @@ def test_self_referral_to_enrolment_and_the_referrers_closed_loop(
     _enrol(page, share_with_referrer=True)
 
     # 4. The referrer now sees "Enrolled", and nothing else about the person.
-    _sign_in(page, base, "referrer@demo.peerbridge.test")
+    sign_in(page, base, "referrer@demo.peerbridge.test")
     page.get_by_role("link", name="My referrals").click()
     row = page.get_by_role("row").filter(has_text="Kemal")
     expect(row).to_contain_text("Enrolled")

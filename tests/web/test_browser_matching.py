@@ -5,11 +5,10 @@ own peer through a choice link opened without an account."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from peerbridge.core.models import User
 from peerbridge.matching.batch_runs import waiting_list
@@ -18,19 +17,10 @@ from peerbridge.matching.models import Match, MatchStatus
 from peerbridge.matching.suggestions import SuggestedPeer, suggest_for
 from peerbridge.organisations.models import Programme
 from peerbridge.referrals.models import Enrolment
-from peerbridge.web.demo import DEMO_DOMAIN, DEMO_PASSWORD, PROGRAMMES, load_demo
-from tests.web.test_browser import browser  # noqa: F401  (the shared Chromium fixture)
+from peerbridge.web.demo import DEMO_DOMAIN, DEMO_PASSWORD, PROGRAMMES
+from tests.web.conftest import sign_in
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def page(browser: Browser, live_server: object, transactional_db: None) -> Iterator[Page]:  # noqa: F811
-    load_demo()
-    context = browser.new_context(viewport={"width": 390, "height": 844})  # a phone
-    opened = context.new_page()
-    yield opened
-    context.close()
 
 
 @dataclass(frozen=True)
@@ -82,15 +72,6 @@ def _journey() -> Journey:
     return fallback
 
 
-def _sign_in(page: Page, base: str, email: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Hello")
-
-
 def test_a_coordinator_matches_the_peer_accepts_and_a_participant_chooses(
     page: Page, live_server: object
 ) -> None:
@@ -99,7 +80,7 @@ def test_a_coordinator_matches_the_peer_accepts_and_a_participant_chooses(
     offered, top = journey.offered, journey.top
 
     # 1. The coordinator opens the waiting list and a waiting participant's suggestions.
-    _sign_in(page, base, journey.coordinator)
+    sign_in(page, base, journey.coordinator)
     page.get_by_role("link", name="Matching", exact=True).first.click()
     section = page.locator(f"section[aria-labelledby='programme-{journey.programme.pk}']")
     section.get_by_role("link", name=re.compile("waiting for a peer")).click()
@@ -120,7 +101,7 @@ def test_a_coordinator_matches_the_peer_accepts_and_a_participant_chooses(
     assert match.source == Match.Source.SUGGESTION and match.reasons
 
     # 3. The peer signs in on the phone-size view and accepts from "My matches".
-    _sign_in(page, base, journey.peer)
+    sign_in(page, base, journey.peer)
     page.get_by_role("link", name="My matches").first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("My matches")
     card = page.locator(f"#match-{match.pk}")
@@ -131,7 +112,7 @@ def test_a_coordinator_matches_the_peer_accepts_and_a_participant_chooses(
     assert match.status == MatchStatus.ACCEPTED
 
     # 4. The coordinator sees the match accepted.
-    _sign_in(page, base, journey.coordinator)
+    sign_in(page, base, journey.coordinator)
     page.goto(f"{base}/matching/matches/{match.pk}/")
     expect(page.get_by_text("Accepted by the peer").first).to_be_visible()
 
@@ -163,7 +144,7 @@ def test_a_coordinator_matches_the_peer_accepts_and_a_participant_chooses(
     expect(page.get_by_role("heading", level=1)).to_have_text("Thank you for choosing")
 
     # 7. The coordinator sees the match, chosen by the participant.
-    _sign_in(page, base, journey.coordinator)
+    sign_in(page, base, journey.coordinator)
     page.goto(f"{base}/matching/enrolments/{chooser.pk}/choice/")
     page.get_by_role("link", name="the match").first.click()
     expect(page.get_by_text("Chosen by the participant").first).to_be_visible()

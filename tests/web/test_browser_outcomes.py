@@ -6,10 +6,9 @@ supervisor (or the on-call person), who opens it from their messages and acknowl
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from peerbridge.matching.models import Match, MatchStatus
 from peerbridge.notifications.models import Channel, Notification
@@ -17,29 +16,12 @@ from peerbridge.organisations.models import Programme
 from peerbridge.outcomes import schedules
 from peerbridge.outcomes.models import Assessment, Response
 from peerbridge.safety.models import RiskFlag, Severity
-from peerbridge.web.demo import DEMO_PASSWORD, load_demo
-from tests.web.test_browser import browser  # noqa: F401  (the shared Chromium fixture)
+from peerbridge.web.demo import DEMO_PASSWORD
+from tests.web.conftest import sign_in
 
 pytestmark = pytest.mark.browser
 
 WORKING = [MatchStatus.INTRODUCED, MatchStatus.FIRST_CONTACT, MatchStatus.ACTIVE]
-
-
-@pytest.fixture
-def page(browser: Browser, live_server: object, transactional_db: None) -> Iterator[Page]:  # noqa: F811
-    load_demo()
-    context = browser.new_context(viewport={"width": 390, "height": 844})  # a phone
-    opened = context.new_page()
-    yield opened
-    context.close()
-
-
-def _sign_in(page: Page, base: str, email: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def test_item_9_by_link_with_a_low_total_reaches_the_supervisor(
@@ -84,7 +66,7 @@ def test_item_9_by_link_with_a_low_total_reaches_the_supervisor(
     handler.save(update_fields=["password"])
 
     # The supervisor (or whoever is on call) finds it among their messages.
-    _sign_in(page, base, handler.email)
+    sign_in(page, base, handler.email)
     page.goto(f"{base}/messages/")
     message = page.locator("article").filter(has_text="safety flag").first
     message.get_by_role("button", name="Open").click()

@@ -5,10 +5,9 @@ supervisor finds the flag among their messages and acknowledges it."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from peerbridge.core.models import User
 from peerbridge.matching.models import Match, MatchStatus
@@ -16,29 +15,12 @@ from peerbridge.notifications.models import Channel, Notification
 from peerbridge.organisations.models import Programme
 from peerbridge.safety.models import RiskFlag, Severity
 from peerbridge.support.models import Contact
-from peerbridge.web.demo import DEMO_PASSWORD, load_demo
-from tests.web.test_browser import browser  # noqa: F401  (the shared Chromium fixture)
+from peerbridge.web.demo import DEMO_PASSWORD
+from tests.web.conftest import sign_in
 
 pytestmark = pytest.mark.browser
 
 WORKING = [MatchStatus.INTRODUCED, MatchStatus.FIRST_CONTACT, MatchStatus.ACTIVE]
-
-
-@pytest.fixture
-def page(browser: Browser, live_server: object, transactional_db: None) -> Iterator[Page]:  # noqa: F811
-    load_demo()
-    context = browser.new_context(viewport={"width": 390, "height": 844})  # a phone
-    opened = context.new_page()
-    yield opened
-    context.close()
-
-
-def _sign_in(page: Page, base: str, email: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def _peer_with_people() -> tuple[User, Match]:
@@ -69,7 +51,7 @@ def test_a_peer_logs_a_contact_raises_a_high_flag_and_the_on_call_acknowledges(
     before = Contact.objects.filter(match=match).count()
 
     # Screen 1: the peer's home lists the person with a button to log a contact.
-    _sign_in(page, base, peer.email)
+    sign_in(page, base, peer.email)
     page.get_by_role(
         "link", name=re.compile(rf"Log a contact with {re.escape(name)}")
     ).first.click()
@@ -102,7 +84,7 @@ def test_a_peer_logs_a_contact_raises_a_high_flag_and_the_on_call_acknowledges(
     on_call.save(update_fields=["password"])
 
     # The on-call supervisor sees the message and acknowledges the flag.
-    _sign_in(page, base, on_call.email)
+    sign_in(page, base, on_call.email)
     page.goto(f"{base}/messages/")
     message = page.locator("article").filter(has_text="safety flag").first
     expect(message).to_contain_text(name)

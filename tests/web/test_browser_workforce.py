@@ -4,16 +4,15 @@ coordinator's pages show each step (issue 4 acceptance)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from peerbridge.core.models import User
 from peerbridge.organisations.models import Programme
-from peerbridge.web.demo import DEMO_PASSWORD, load_demo
+from peerbridge.web.demo import DEMO_PASSWORD
 from peerbridge.workforce.curriculum_seed import seed_agreements, seed_curriculum
 from peerbridge.workforce.models import (
     CertificationFramework,
@@ -23,30 +22,12 @@ from peerbridge.workforce.models import (
     TrainingSession,
 )
 from peerbridge.workforce.selectors import workforce_settings
-from tests.web.test_browser import browser  # noqa: F401  (the shared Chromium fixture)
+from tests.web.conftest import sign_in
 
 pytestmark = pytest.mark.browser
 
 NAME = ("Imani", "Okoro")
 EMAIL = "imani.okoro@example.org"
-
-
-@pytest.fixture
-def page(browser: Browser, live_server: object, transactional_db: None) -> Iterator[Page]:  # noqa: F811
-    load_demo()
-    context = browser.new_context(viewport={"width": 390, "height": 844})  # a phone
-    opened = context.new_page()
-    yield opened
-    context.close()
-
-
-def _sign_in(page: Page, base: str, email: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Hello")
 
 
 def _stage_in_pipeline(page: Page, base: str, programme: Programme, stage: str) -> None:
@@ -89,7 +70,7 @@ def test_an_applicant_becomes_an_available_peer_supporter(page: Page, live_serve
     expect(page.get_by_role("heading", level=1)).to_contain_text("we have your application")
 
     # 2. The coordinator screens and accepts to training.
-    _sign_in(page, base, "coordinator.a@demo.peerbridge.test")
+    sign_in(page, base, "coordinator.a@demo.peerbridge.test")
     page.goto(f"{base}/programmes/{programme.pk}/workforce/applications/")
     page.get_by_role("link", name=" ".join(NAME)).first.click()
     page.get_by_role("link", name="Record a screening").click()
@@ -132,7 +113,7 @@ def test_an_applicant_becomes_an_available_peer_supporter(page: Page, live_serve
     user = User.objects.get(email=EMAIL)
     user.set_password(DEMO_PASSWORD)
     user.save()
-    _sign_in(page, base, EMAIL)
+    sign_in(page, base, EMAIL)
     page.get_by_role("link", name="My peer work").first.click()
     page.get_by_role("link", name="My agreements").click()
     while page.get_by_role("button", name="I agree and sign").count():
@@ -141,7 +122,7 @@ def test_an_applicant_becomes_an_available_peer_supporter(page: Page, live_serve
         expect(page.get_by_role("status").first).to_be_visible()
 
     # 6. The leader certifies.
-    _sign_in(page, base, "leader.a@demo.peerbridge.test")
+    sign_in(page, base, "leader.a@demo.peerbridge.test")
     _stage_in_pipeline(page, base, programme, "Awaiting certification")
     page.goto(f"{base}/workforce/profiles/{profile.pk}/certification/")
     page.get_by_label(re.compile(r"^Certification:?$")).select_option(label=framework.name)
@@ -150,7 +131,7 @@ def test_an_applicant_becomes_an_available_peer_supporter(page: Page, live_serve
     expect(page.get_by_role("status").first).to_be_visible()
 
     # 7. The coordinator makes the peer available.
-    _sign_in(page, base, "coordinator.a@demo.peerbridge.test")
+    sign_in(page, base, "coordinator.a@demo.peerbridge.test")
     _stage_in_pipeline(page, base, programme, "Ready to make available")
     page.get_by_role("link", name=" ".join(NAME)).click()
     page.get_by_role("button", name="Make available to support people").click()
