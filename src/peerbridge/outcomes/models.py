@@ -86,7 +86,6 @@ class Timepoint(models.Model):
 
 class Mode(models.TextChoices):
     LINK = "link", _("By the participant, from a link")
-    SELF = "self", _("Signed in")
     INTERVIEW = "interview", _("In an interview with a peer or staff member")
     PAPER = "paper", _("Entered from paper")
 

@@ -24,7 +24,7 @@ from peerbridge.safety.services import flag_raise
 
 # Safety items ask for a same-day check, whatever the total.
 SAFETY_SEVERITY = Severity.HIGH
-ON_SCREEN = frozenset({Mode.LINK, Mode.SELF})
+ON_SCREEN = frozenset({Mode.LINK})
 
 
 def safety_reference(response: Response, item_id: str) -> str:
